@@ -1,0 +1,146 @@
+"""Application factory: config → extensions → errors → blueprints → commands."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+
+from app.config import check_production_secrets, load_config
+from app.errors import APIError, register_error_handlers
+from app.extensions import db, jwt, limiter, migrate
+from app.openapi import Api
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+BODY_TYPES = frozenset({"application/json", "multipart/form-data"})
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdFilter(logging.Filter):
+    """Put the request id on every log record emitted inside a request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always keep the record; only annotate it."""
+        from flask import has_request_context
+
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    surfaces: Iterable[Callable[[Api], None]] = (),
+) -> Flask:
+    """Build the app; `surfaces` register extra blueprint sets (the mini-program API)."""
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    load_config(app, config)
+    app.json.ensure_ascii = False  # Chinese stays readable in answers and logs
+    app.json.sort_keys = False
+    check_production_secrets(app)
+    _configure_logging(app)
+
+    from app import models  # noqa: F401 — every model registered before migrations look
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    jwt.init_app(app)
+    limiter.init_app(app)
+    with app.app_context():
+        from app.db import tune_sqlite
+
+        tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    _init_redis(app)
+    _init_wechat(app)
+
+    register_error_handlers(app)
+    from app.auth import init_jwt
+
+    init_jwt(app)
+    _request_hooks(app)
+
+    api = Api(app, spec_kwargs=_spec_kwargs())
+    app.extensions["smorest_api"] = api
+    from app.api import register_blueprints
+
+    register_blueprints(api)
+    for register in surfaces:
+        register(api)
+
+    from app.commands import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _spec_kwargs() -> dict[str, Any]:
+    return {
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            }
+        },
+        "security": [{"bearerAuth": []}],
+    }
+
+
+def _configure_logging(app: Flask) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+    )
+    handler.addFilter(RequestIdFilter())
+    app.logger.handlers[:] = [handler]
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    app.logger.propagate = False
+    root_app_log = logging.getLogger("app")
+    root_app_log.handlers[:] = [handler]
+    root_app_log.setLevel(app.config["LOG_LEVEL"])
+    root_app_log.propagate = False
+
+
+def _init_redis(app: Flask) -> None:
+    app.extensions["party_redis"] = None
+    if app.config["REDIS_URL"]:
+        import redis
+
+        app.extensions["party_redis"] = redis.Redis.from_url(
+            app.config["REDIS_URL"], socket_timeout=0.5, socket_connect_timeout=0.5
+        )
+
+
+def _init_wechat(app: Flask) -> None:
+    from app.wechat import client_from_config
+
+    app.extensions["wechat"] = client_from_config(app.config)
+
+
+def _request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _start():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        has_body = request.content_length or request.headers.get("Transfer-Encoding")
+        if (
+            request.method in ("POST", "PUT", "PATCH")
+            and has_body
+            and request.mimetype not in BODY_TYPES
+        ):
+            raise APIError(
+                415,
+                "request.unsupported_media_type",
+                "请求体格式不受支持，请使用 application/json",
+                {"content_type": request.mimetype or None},
+            )
+
+    @app.after_request
+    def _finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

@@ -1,0 +1,1 @@
+"""Console accounts, login and token revocation."""

@@ -1,0 +1,13 @@
+"""The /api/v1 blueprints, one thin module per domain."""
+
+from __future__ import annotations
+
+from app.openapi import Api
+
+
+def register_blueprints(api: Api) -> None:
+    """Register every /api/v1 blueprint (and the health checks) on the app's smorest Api."""
+    from app.api import auth, enterprises, health, members, orgs
+
+    for module in (health, auth, orgs, members, enterprises):
+        api.register_blueprint(module.blp)

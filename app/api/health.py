@@ -1,0 +1,48 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from sqlalchemy import text
+
+from app.auth import Access, access
+from app.errors import APIError
+from app.extensions import db
+from app.openapi import Blueprint
+
+blp = Blueprint("health", __name__, url_prefix="", description="Health checks")
+
+
+class HealthSchema(ma.Schema):
+    """Liveness answer."""
+
+    status = ma.fields.String(metadata={"example": "ok"})
+
+
+class ReadySchema(ma.Schema):
+    """Readiness: database reachable (later: scheduler heartbeat)."""
+
+    status = ma.fields.String()
+    database = ma.fields.String()
+
+
+@blp.route("/healthz", methods=["GET"])
+@blp.response(200, HealthSchema)
+@access(Access.PUBLIC)
+def healthz():
+    """The process is up (touches nothing else)."""
+    return {"status": "ok"}
+
+
+@blp.route("/readyz", methods=["GET"])
+@blp.response(200, ReadySchema)
+@access(Access.PUBLIC)
+def readyz():
+    """The database answers."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:
+        raise APIError(
+            503, "service.db_unavailable", "数据库暂不可用", {"database": "down"}
+        ) from exc
+    return {"status": "ok", "database": "ok"}

@@ -1,0 +1,279 @@
+"""Who is calling and what they may touch: token identity, principals, scope checks.
+
+Identities are strings: ``u:<user_id>`` for console users, ``m:<member_id>`` for members
+who logged in through the mini-program. Every route declares an access policy with
+:func:`access`; a route that declares nothing is refused by a test over ``app.url_map``.
+Object-level checks (is this org in the caller's subtree?) happen in services, which get
+the :class:`Principal` as an argument and never look at the request.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from flask import Flask, current_app, g
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    get_jwt,
+    verify_jwt_in_request,
+)
+from sqlalchemy import or_, select
+
+from app.accounts.models import RevokedToken, User
+from app.errors import APIError, envelope, forbidden
+from app.extensions import db, jwt
+from app.members.models import Member
+from app.org.models import MANAGE_ROLES, Organization, OrgRole
+
+
+class Access(StrEnum):
+    """Route policies; object scope is checked further in the services."""
+
+    PUBLIC = "public"  # no token needed
+    AUTHENTICATED = "authenticated"  # any valid access token
+    MEMBER = "member"  # the caller has a member profile (own records)
+    STAFF = "staff"  # admin or any org role; services check the object's subtree
+    ADMIN = "admin"  # console administrators
+    REFRESH = "refresh"  # a refresh token (token renewal only)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role on one org, carrying the org's path for subtree checks."""
+
+    org_id: int
+    org_path: str
+    org_name: str
+    role: str
+
+    @property
+    def manages(self) -> bool:
+        """Whether the role may change things in its subtree."""
+        return self.role in MANAGE_ROLES
+
+
+@dataclass
+class Principal:
+    """The authenticated caller: a console user, a member, or a user linked to a member."""
+
+    identity: str
+    user: User | None = None
+    member: Member | None = None
+    grants: list[Grant] = field(default_factory=list)
+
+    @property
+    def is_admin(self) -> bool:
+        """Console administrators see and manage everything."""
+        return bool(self.user and self.user.is_admin)
+
+    @property
+    def member_id(self) -> int | None:
+        """The caller's member id, if they are a member."""
+        return self.member.id if self.member else None
+
+    @property
+    def is_staff(self) -> bool:
+        """Admin, or holds at least one org role."""
+        return self.is_admin or bool(self.grants)
+
+    def _paths(self, manage: bool) -> list[str]:
+        return [gr.org_path for gr in self.grants if gr.manages or not manage]
+
+    def can_read_org(self, org: Organization) -> bool:
+        """Read access to an org: admin, any role above or on it, or a member of it."""
+        if self.is_admin or any(org.path.startswith(p) for p in self._paths(False)):
+            return True
+        return bool(self.member and self.member.org_id == org.id)
+
+    def can_manage_org(self, org: Organization) -> bool:
+        """Write access to an org: admin or a managing role on it or above it."""
+        return self.is_admin or any(org.path.startswith(p) for p in self._paths(True))
+
+    def read_paths(self) -> list[str] | None:
+        """Subtree prefixes the caller may read; None means everything (admin)."""
+        return None if self.is_admin else self._paths(False)
+
+    def manage_paths(self) -> list[str] | None:
+        """Subtree prefixes the caller may manage; None means everything (admin)."""
+        return None if self.is_admin else self._paths(True)
+
+    def require_read(self, org: Organization) -> None:
+        """Raise 403 unless the caller may read `org`."""
+        if not self.can_read_org(org):
+            raise forbidden("无权查看该组织的信息")
+
+    def require_manage(self, org: Organization) -> None:
+        """Raise 403 unless the caller may manage `org`."""
+        if not self.can_manage_org(org):
+            raise forbidden("无权管理该组织")
+
+
+def path_filter(column, paths: Iterable[str] | None):
+    """A SQL condition `column` is under one of `paths` (None → no restriction)."""
+    if paths is None:
+        return True
+    paths = list(paths)
+    if not paths:
+        return False
+    return or_(*(column.like(p + "%") for p in paths))
+
+
+def load_grants(user_id: int | None, member_id: int | None) -> list[Grant]:
+    """Every role the user and/or member holds, with the org paths."""
+    holders = []
+    if user_id is not None:
+        holders.append(OrgRole.user_id == user_id)
+    if member_id is not None:
+        holders.append(OrgRole.member_id == member_id)
+    if not holders:
+        return []
+    rows = db.session.execute(
+        select(OrgRole.org_id, Organization.path, Organization.name, OrgRole.role)
+        .join(Organization, Organization.id == OrgRole.org_id)
+        .where(or_(*holders), Organization.is_active.is_(True))
+    ).all()
+    return [Grant(r.org_id, r.path, r.name, r.role) for r in rows]
+
+
+def principal_for(identity: str) -> Principal | None:
+    """Resolve a token identity to an active principal, or None when it is gone or inactive."""
+    kind, _, raw_id = identity.partition(":")
+    if not raw_id.isdigit():
+        return None
+    if kind == "u":
+        user = db.session.get(User, int(raw_id))
+        if user is None or not user.is_active:
+            return None
+        member = db.session.get(Member, user.member_id) if user.member_id else None
+        if member is not None and not member.is_active:
+            member = None
+        return Principal(identity, user, member, load_grants(user.id, member and member.id))
+    if kind == "m":
+        member = db.session.get(Member, int(raw_id))
+        if member is None or not member.is_active:
+            return None
+        return Principal(identity, None, member, load_grants(None, member.id))
+    return None
+
+
+def issue_tokens(identity: str) -> dict[str, str]:
+    """A fresh access + refresh token pair for an identity."""
+    return {
+        "access_token": create_access_token(identity=identity),
+        "refresh_token": create_refresh_token(identity=identity),
+        "token_type": "Bearer",
+    }
+
+
+def revoke_token(claims: dict) -> None:
+    """Record a token's jti as revoked (database, and Redis when configured)."""
+    expires = datetime.fromtimestamp(claims["exp"], UTC)
+    db.session.add(
+        RevokedToken(
+            jti=claims["jti"], token_type=claims["type"], identity=claims["sub"], expires_at=expires
+        )
+    )
+    redis_client = current_app.extensions.get("party_redis")
+    if redis_client is not None:
+        ttl = max(1, int(claims["exp"] - datetime.now(UTC).timestamp()))
+        try:
+            redis_client.setex(f"revoked:{claims['jti']}", ttl, "1")
+        except Exception:  # the database row is authoritative; Redis is a shared cache
+            current_app.logger.warning("could not mirror revocation to Redis", exc_info=True)
+
+
+def is_revoked(jti: str) -> bool:
+    """Whether a token id was revoked: Redis first when configured, the database otherwise."""
+    redis_client = current_app.extensions.get("party_redis")
+    if redis_client is not None:
+        try:
+            if redis_client.exists(f"revoked:{jti}"):
+                return True
+        except Exception:
+            current_app.logger.warning("Redis unavailable for revocation check", exc_info=True)
+    return (
+        db.session.execute(select(RevokedToken.id).where(RevokedToken.jti == jti)).first()
+        is not None
+    )
+
+
+def current_principal() -> Principal:
+    """The principal of the current request (set by the access decorator)."""
+    principal = g.get("principal")
+    if principal is None:
+        raise APIError(401, "auth.required", "请先登录")
+    return principal
+
+
+def access(policy: Access) -> Callable:
+    """Declare and enforce who may call a route; the declaration is read by the route test."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if policy is not Access.PUBLIC:
+                verify_jwt_in_request(refresh=policy is Access.REFRESH)
+                principal = _load_principal()
+                if policy is Access.MEMBER and principal.member is None:
+                    raise APIError(403, "auth.member_required", "该功能仅限已绑定的党员使用")
+                if policy is Access.STAFF and not principal.is_staff:
+                    raise forbidden("该功能仅限组织管理人员使用")
+                if policy is Access.ADMIN and not principal.is_admin:
+                    raise forbidden("该功能仅限系统管理员使用")
+            return view(*args, **kwargs)
+
+        wrapper.access_policy = policy
+        return wrapper
+
+    return decorate
+
+
+def _load_principal() -> Principal:
+    principal = principal_for(get_jwt()["sub"])
+    if principal is None:
+        raise APIError(401, "auth.account_inactive", "账号不存在或已停用，请重新登录")
+    g.principal = principal
+    return principal
+
+
+def init_jwt(app: Flask) -> None:
+    """JWT callbacks: revocation check and the error envelope for every token failure."""
+
+    @jwt.token_in_blocklist_loader
+    def _blocked(_header, payload):
+        return is_revoked(payload["jti"])
+
+    @jwt.expired_token_loader
+    def _expired(_header, _payload):
+        return envelope(401, "auth.token_expired", "登录已过期，请重新登录")
+
+    @jwt.invalid_token_loader
+    def _invalid(reason):
+        if "Only non-refresh" in reason or "Only refresh" in reason:
+            return envelope(401, "auth.wrong_token_type", "令牌类型不正确")
+        return envelope(401, "auth.token_invalid", "登录凭证无效，请重新登录")
+
+    @jwt.unauthorized_loader
+    def _missing(_reason):
+        return envelope(401, "auth.required", "请先登录")
+
+    @jwt.revoked_token_loader
+    def _revoked(_header, _payload):
+        return envelope(401, "auth.token_revoked", "登录凭证已注销，请重新登录")
+
+    @jwt.user_lookup_error_loader
+    def _lookup(_header, _payload):
+        return envelope(401, "auth.account_inactive", "账号不存在或已停用，请重新登录")
+
+    @jwt.needs_fresh_token_loader
+    def _fresh(_header, _payload):
+        return envelope(401, "auth.fresh_required", "请重新输入密码")
+
+    @jwt.token_verification_failed_loader
+    def _claims(_header, _payload):
+        return envelope(401, "auth.token_invalid", "登录凭证无效，请重新登录")

@@ -1,0 +1,55 @@
+"""CLI commands registered in the factory: create-admin, seed-demo (scripts/ only wrap these)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from app.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the project's commands to `flask --app wsgi …`."""
+
+    @app.cli.command("create-admin")
+    @click.option("--username", required=True)
+    @click.option("--password", required=True, help="at least 8 characters")
+    def create_admin(username: str, password: str) -> None:
+        """Create a console administrator, or reset the password of an existing one."""
+        from app.accounts.models import User
+        from app.accounts.services import create_user, set_password
+        from app.errors import APIError
+
+        try:
+            user = db.session.scalar(select(User).where(User.username == username))
+            if user is None:
+                create_user(username, password, is_admin=True, display_name="系统管理员")
+                click.echo(f"created admin {username}")
+            else:
+                set_password(user, password)
+                user.is_admin = True
+                click.echo(f"updated admin {username}")
+            db.session.commit()
+        except APIError as exc:
+            raise click.ClickException(exc.message) from exc
+
+    @app.cli.command("seed-demo")
+    @click.option("--quiet", is_flag=True, help="no progress bar")
+    def seed_demo(quiet: bool) -> None:
+        """Load the demo park (idempotent: does nothing when it is already there)."""
+        from app.demo import DEMO_LOGINS, seed_demo_park
+
+        created = seed_demo_park(progress=not quiet)
+        db.session.commit()
+        click.echo("demo park loaded" if created else "demo park already present")
+        for role, username, password in DEMO_LOGINS:
+            click.echo(f"  {role}: {username} / {password}")
+
+    @app.cli.command("db-is-empty")
+    def db_is_empty() -> None:
+        """Exit 0 when no organisation exists yet (scripts/run.sh seeds the demo then)."""
+        from app.org.models import Organization
+
+        if db.session.scalar(select(Organization.id).limit(1)) is not None:
+            raise SystemExit(1)

@@ -1,0 +1,127 @@
+"""Layered configuration: annotated defaults → instance/config.py → environment → test mapping.
+
+Every key below is documented in the README. Only upper-case names are configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import typing
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+DEV_SECRET = "dev-only-secret-do-not-use-in-production"  # noqa: S105 — refused outside debug/testing
+
+
+class Defaults:
+    """Annotated defaults; the annotation decides how an environment value is parsed."""
+
+    ENV_NAME: str = "development"
+    SECRET_KEY: str = DEV_SECRET
+    JWT_SECRET_KEY: str = DEV_SECRET
+    DATABASE_URL: str = ""  # empty → SQLite file in instance/
+    REDIS_URL: str = ""
+    TIMEZONE: str = "Asia/Shanghai"
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
+
+    WECHAT_APPID: str = ""
+    WECHAT_SECRET: str = ""
+    WECHAT_API_BASE: str = "https://api.weixin.qq.com"
+    WECHAT_TIMEOUT_SECONDS: float = 5.0
+
+    JWT_ACCESS_MINUTES: int = 15
+    JWT_REFRESH_DAYS: int = 30
+    BIND_TOKEN_SECONDS: int = 600
+    INVITE_CODE_DAYS: int = 7
+
+    PER_PAGE_DEFAULT: int = 20
+    PER_PAGE_MAX: int = 100
+    MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024
+    IMPORT_MAX_ROWS: int = 2000
+
+    RATELIMIT_ENABLED: bool = True
+    RATELIMIT_LOGIN: str = "10 per minute"
+    SQLITE_BUSY_TIMEOUT_MS: int = 15000
+    LOG_LEVEL: str = "INFO"
+
+
+def _coerce(raw: str, kind: typing.Any) -> typing.Any:
+    """Parse an environment string according to the default's annotation."""
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is int:
+        return int(raw)
+    if kind is float:
+        return float(raw)
+    return raw
+
+
+def load_config(app: Flask, overrides: typing.Mapping[str, typing.Any] | None = None) -> None:
+    """Fill app.config from the four layers, then derive the extension settings."""
+    hints = typing.get_type_hints(Defaults)
+    for key in hints:
+        app.config[key] = getattr(Defaults, key)
+
+    app.config.from_pyfile("config.py", silent=True)
+
+    for key, kind in hints.items():
+        if key in os.environ:
+            app.config[key] = _coerce(os.environ[key], kind)
+
+    if overrides:
+        app.config.update(overrides)
+
+    _derive(app)
+
+
+def _derive(app: Flask) -> None:
+    """Translate our documented keys into what Flask and its extensions read."""
+    cfg = app.config
+    url = cfg["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'party.sqlite'}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    cfg["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+    else:
+        cfg.setdefault(
+            "SQLALCHEMY_ENGINE_OPTIONS",
+            {
+                "pool_pre_ping": True,
+                "pool_size": 5,
+                "max_overflow": 5,
+                "pool_timeout": 5,
+                "connect_args": {"connect_timeout": 3},
+            },
+        )
+    cfg["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
+
+    cfg["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(minutes=cfg["JWT_ACCESS_MINUTES"])
+    cfg["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(days=cfg["JWT_REFRESH_DAYS"])
+    cfg["JWT_TOKEN_LOCATION"] = ["headers"]
+    cfg["JWT_ERROR_MESSAGE_KEY"] = "message"
+
+    cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
+    cfg["RATELIMIT_HEADERS_ENABLED"] = True
+
+    cfg["API_TITLE"] = "云上党支部 Cloud Party Branch API"
+    cfg["API_VERSION"] = "1.0"
+    cfg["OPENAPI_VERSION"] = "3.0.3"
+    cfg["OPENAPI_URL_PREFIX"] = "/api"
+    cfg["OPENAPI_JSON_PATH"] = "openapi.json"
+    cfg["OPENAPI_SWAGGER_UI_PATH"] = "docs"
+    cfg["OPENAPI_SWAGGER_UI_URL"] = "/api/docs/assets/"
+    cfg["JSON_SORT_KEYS"] = False
+    cfg.setdefault("WECHAT_ACCESS_TOKEN_MARGIN_SECONDS", 300)
+
+
+def check_production_secrets(app: Flask) -> None:
+    """Refuse to serve production with the development secrets or short ones."""
+    if app.debug or app.testing or app.config["ENV_NAME"] != "production":
+        return
+    for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        value = app.config[key]
+        if value == DEV_SECRET or len(value) < 32:
+            raise RuntimeError(f"{key} must be set to a random value of 32+ characters")

@@ -1,0 +1,176 @@
+"""The demo park, modelled on seed 004 (巴中临港产业园): a committee, 9 branches, 28 members."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import click
+from sqlalchemy import select
+
+from app.accounts.services import create_user
+from app.extensions import db
+from app.members.models import Member
+from app.org.models import Enterprise, Organization, OrgRole
+
+PARK_NAME = "临港产业园综合服务党委"
+DEMO_PASSWORD = "demo12345"  # noqa: S105 — demo data, printed on purpose
+DEMO_LOGINS = [
+    ("系统管理员 admin", "admin", DEMO_PASSWORD),
+    ("园区综合党委 committee", "committee", DEMO_PASSWORD),
+    ("支部书记 secretary (永润欣科技党支部)", "secretary", DEMO_PASSWORD),
+]
+
+# (branch name, build mode, [(enterprise, credit code, industry, staff, above scale, high tech)])
+BRANCHES = [
+    ("永润欣科技党支部", "standalone", [("四川永润欣科技有限公司", "电子信息", 210, True, True)]),
+    ("易事特电子党支部", "standalone", [("巴中易事特电子有限公司", "电子信息", 160, True, True)]),
+    ("华芯显示党支部", "standalone", [("巴中华芯显示技术有限公司", "新型显示", 120, True, False)]),
+    ("恩阳食品党支部", "standalone", [("恩阳巴山食品有限公司", "食品饮料", 95, True, False)]),
+    (
+        "电子元器件联合党支部",
+        "joint",
+        [
+            ("巴中精诚电子元件有限公司", "电子元器件", 60, True, False),
+            ("巴中恒通线缆有限公司", "电子元器件", 45, False, False),
+            ("巴中明辉精密科技有限公司", "电子元器件", 38, False, False),
+        ],
+    ),
+    (
+        "物流商贸联合党支部",
+        "joint",
+        [
+            ("临港物流服务有限公司", "商贸物流", 52, True, False),
+            ("巴中汇通商贸有限公司", "商贸物流", 30, False, False),
+        ],
+    ),
+    (
+        "华诚会计服务公司党支部",
+        "affiliated",
+        [("巴中华诚会计服务有限公司", "商务服务", 18, False, False)],
+    ),
+    (
+        "四川恒和律师事务所党支部",
+        "affiliated",
+        [("四川恒和律师事务所", "法律服务", 22, False, False)],
+    ),
+    ("元窝社区党支部", "standalone", []),
+]
+UNCOVERED = [("巴中新能材料有限公司", "先进材料", 18, False, False)]
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅志海燕晓东文斌宇欣怡"
+# Members per branch: 28 in all (seed 004), standalone branches with ≥3 full members.
+HEADCOUNT = [5, 4, 3, 3, 3, 3, 2, 2, 3]
+
+
+def _credit_code(rng: random.Random) -> str:
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    return "91511903" + "".join(rng.choice(alphabet) for _ in range(10))
+
+
+def _name(rng: random.Random, used: set[str]) -> str:
+    while True:
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+        if name not in used:
+            used.add(name)
+            return name
+
+
+def seed_demo_park(progress: bool = True, seed: int = 2024) -> bool:
+    """Create the demo park unless it exists; returns whether anything was created."""
+    if db.session.scalar(select(Organization.id).where(Organization.name == PARK_NAME)):
+        return False
+    rng = random.Random(seed)
+
+    def org(name: str, type_: str, parent: Organization | None, mode: str | None = None):
+        o = Organization(
+            name=name,
+            type=type_,
+            parent_id=parent.id if parent else None,
+            build_mode=mode,
+            depth=(parent.depth + 1) if parent else 0,
+            theme_day=15 if type_ == "branch" else None,
+        )
+        db.session.add(o)
+        db.session.flush()
+        o.path = f"{parent.path if parent else '/'}{o.id}/"
+        return o
+
+    work = org("恩阳区临港产业园管委会党工委", "work_committee", None)
+    park = org(PARK_NAME, "general_committee", work)
+    used: set[str] = set()
+    phone_base = 13800000000 + rng.randrange(10_000_000)
+    members: list[Member] = []
+    secretary_member: Member | None = None
+
+    with click.progressbar(
+        list(zip(BRANCHES, HEADCOUNT, strict=True)),
+        label="seeding demo park",
+        file=None if progress else open("/dev/null", "w"),
+    ) as bar:
+        for (branch_name, mode, enterprises), headcount in bar:
+            branch = org(branch_name, "branch", park, mode)
+            for ent_name, industry, staff, above, tech in enterprises:
+                db.session.add(
+                    Enterprise(
+                        name=ent_name,
+                        credit_code=_credit_code(rng),
+                        industry=industry,
+                        staff_count=staff,
+                        above_scale=above,
+                        high_tech=tech,
+                        park_org_id=park.id,
+                        covering_org_id=branch.id,
+                    )
+                )
+            branch_members = []
+            for i in range(headcount):
+                status = "full" if i < max(3, headcount - 1) else "probationary"
+                joined = date(rng.randrange(1995, 2024), rng.randrange(1, 13), rng.randrange(1, 29))
+                m = Member(
+                    name=_name(rng, used),
+                    phone=str(phone_base + len(members) * 7919),
+                    status=status,
+                    gender=rng.choice(("male", "female")),
+                    joined_on=joined,
+                    org_id=branch.id,
+                )
+                db.session.add(m)
+                branch_members.append(m)
+                members.append(m)
+            db.session.flush()
+            db.session.add(
+                OrgRole(org_id=branch.id, member_id=branch_members[0].id, role="secretary")
+            )
+            if secretary_member is None:
+                secretary_member = branch_members[0]
+
+    for ent_name, industry, staff, above, tech in UNCOVERED:
+        db.session.add(
+            Enterprise(
+                name=ent_name,
+                credit_code=_credit_code(rng),
+                industry=industry,
+                staff_count=staff,
+                above_scale=above,
+                high_tech=tech,
+                park_org_id=park.id,
+                work_covered=True,
+            )
+        )
+
+    from app.accounts.models import User
+
+    if db.session.scalar(select(User.id).where(User.username == "admin")) is None:
+        create_user("admin", DEMO_PASSWORD, is_admin=True, display_name="系统管理员")
+    committee = create_user("committee", DEMO_PASSWORD, display_name="园区综合党委")
+    db.session.add(OrgRole(org_id=park.id, user_id=committee.id, role="secretary"))
+    create_user(
+        "secretary",
+        DEMO_PASSWORD,
+        display_name=secretary_member.name,
+        member_id=secretary_member.id,
+    )
+    db.session.flush()
+    return True

@@ -1,0 +1,1 @@
+"""Party members, binding invites and bulk import."""

@@ -1,0 +1,91 @@
+"""Member schemas: what each audience sees, and what may be written."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.members.models import GENDERS, MEMBER_STATUSES
+from app.schemas import LocalDateTime, PageArgsSchema
+
+PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="手机号应为11位中国大陆手机号")
+
+
+class MemberSchema(ma.Schema):
+    """A member as shown; `phone` is masked in lists unless the viewer may see it."""
+
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    phone = ma.fields.String(attribute="display_phone", allow_none=True)
+    status = ma.fields.String()
+    status_label = ma.fields.String()
+    gender = ma.fields.String(allow_none=True)
+    joined_on = ma.fields.Date(allow_none=True)
+    org_id = ma.fields.Integer()
+    org_name = ma.fields.String()
+    excused = ma.fields.Boolean()
+    bound = ma.fields.Boolean()
+    is_active = ma.fields.Boolean()
+    created_at = LocalDateTime()
+
+
+class MemberCreateSchema(ma.Schema):
+    """Fields to create a member (the fixed request fields of the spec)."""
+
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=50))
+    phone = ma.fields.String(allow_none=True, load_default=None, validate=PHONE)
+    status = ma.fields.String(load_default="full", validate=validate.OneOf(MEMBER_STATUSES))
+    org_id = ma.fields.Integer(required=True)
+    joined_on = ma.fields.Date(allow_none=True, load_default=None)
+    gender = ma.fields.String(allow_none=True, load_default=None, validate=validate.OneOf(GENDERS))
+    excused = ma.fields.Boolean(load_default=False)
+
+
+class MemberUpdateSchema(ma.Schema):
+    """Fields that may change on a member (all optional)."""
+
+    name = ma.fields.String(validate=validate.Length(min=1, max=50))
+    phone = ma.fields.String(allow_none=True, validate=PHONE)
+    status = ma.fields.String(validate=validate.OneOf(MEMBER_STATUSES))
+    org_id = ma.fields.Integer()
+    joined_on = ma.fields.Date(allow_none=True)
+    gender = ma.fields.String(allow_none=True, validate=validate.OneOf(GENDERS))
+    excused = ma.fields.Boolean()
+    is_active = ma.fields.Boolean()
+
+
+class MemberListArgsSchema(PageArgsSchema):
+    """Filters for an org's member list."""
+
+    status = ma.fields.String(validate=validate.OneOf(MEMBER_STATUSES))
+    q = ma.fields.String(validate=validate.Length(max=50))
+    include_inactive = ma.fields.Boolean(load_default=False)
+
+
+class ImportFormSchema(ma.Schema):
+    """The org that rows without their own org column go to."""
+
+    org_id = ma.fields.Integer()
+
+
+class ImportFileSchema(ma.Schema):
+    """The uploaded CSV or XLSX file."""
+
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ImportResultSchema(ma.Schema):
+    """How many rows were imported."""
+
+    imported = ma.fields.Integer()
+    member_ids = ma.fields.List(ma.fields.Integer())
+
+
+class InviteSchema(ma.Schema):
+    """A one-time binding invite and its QR code."""
+
+    code = ma.fields.String()
+    member_id = ma.fields.Integer()
+    expires_at = LocalDateTime()
+    scan_url = ma.fields.String()
+    qr_svg = ma.fields.String(metadata={"description": "SVG markup of a QR code of scan_url"})

@@ -1,0 +1,61 @@
+"""flask-smorest wiring: our error envelope in the docs, 400 for bad input, local Swagger UI."""
+
+from __future__ import annotations
+
+import flask_smorest
+import marshmallow as ma
+from swagger_ui_bundle import swagger_ui_path
+from webargs.flaskparser import FlaskParser
+
+from app.errors import APIError
+
+
+class ErrorBodySchema(ma.Schema):
+    """The inner object of the error envelope."""
+
+    code = ma.fields.String(required=True, metadata={"example": "checkin.window_closed"})
+    message = ma.fields.String(required=True, metadata={"example": "签到已结束"})
+    details = ma.fields.Dict(metadata={"description": "Per-field errors or context"})
+
+
+class ErrorEnvelopeSchema(ma.Schema):
+    """`{"error": {"code", "message", "details"}}` — every non-2xx answer."""
+
+    error = ma.fields.Nested(ErrorBodySchema, required=True)
+
+
+class Parser(FlaskParser):
+    """Bad input is 400 (not webargs' 422), and malformed JSON has its own code."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise APIError(400, "request.malformed_json", "请求体不是合法的 JSON")
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A smorest blueprint using our parser."""
+
+    ARGUMENTS_PARSER = Parser()
+
+
+class Api(flask_smorest.Api):
+    """smorest Api documenting our envelope; error handling lives in app.errors instead."""
+
+    ERROR_SCHEMA = ErrorEnvelopeSchema
+
+    def _register_error_handlers(self):
+        """app.errors registers the one handler set for every failure."""
+
+    def _register_doc_blueprint(self):
+        """Serve Swagger UI assets from the installed swagger-ui-bundle, never a CDN."""
+        super()._register_doc_blueprint()
+        from flask import Blueprint as FlaskBlueprint
+
+        assets = FlaskBlueprint(
+            "swagger_assets",
+            __name__,
+            static_folder=swagger_ui_path,
+            static_url_path="/api/docs/assets",
+        )
+        self._app.register_blueprint(assets)

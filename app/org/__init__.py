@@ -1,0 +1,1 @@
+"""The organisation tree, role grants and park enterprises."""

@@ -1,0 +1,66 @@
+"""Boundary helpers shared by every domain: local-time datetimes and the page envelope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+
+import marshmallow as ma
+from flask import current_app
+
+from app.timeutil import ensure_aware, to_local
+
+
+class LocalDateTime(ma.fields.DateTime):
+    """ISO 8601 with offset, shown in the display zone; naive input is read as local time."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return to_local(value).isoformat()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
+        return ensure_aware(parsed)
+
+
+class PageArgsSchema(ma.Schema):
+    """`?page=&per_page=` for every list; per_page is capped."""
+
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100_000))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+@cache
+def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
+    """The list envelope `{items, page, per_page, total}` around an item schema."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    return type(
+        name,
+        (ma.Schema,),
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+            "page": ma.fields.Integer(required=True),
+            "per_page": ma.fields.Integer(required=True),
+            "total": ma.fields.Integer(required=True),
+        },
+    )
+
+
+def page_dict(pagination) -> dict:
+    """A flask-sqlalchemy Pagination as the page envelope."""
+    return {
+        "items": pagination.items,
+        "page": pagination.page,
+        "per_page": pagination.per_page,
+        "total": pagination.total,
+    }
+
+
+def paginate(stmt, page: int, per_page: int) -> dict:
+    """Run a select() one page at a time and answer the page envelope."""
+    from app.extensions import db
+
+    per_page = min(per_page, current_app.config["PER_PAGE_MAX"])
+    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+    return page_dict(result)

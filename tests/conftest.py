@@ -1,0 +1,313 @@
+"""Fixtures: the app through the factory, a fresh migrated database per test, factories.
+
+Every app-level test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL too.
+The schema always comes from the Alembic migrations (never create_all): SQLite copies a
+migrated template file per test; PostgreSQL migrates once and truncates between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from types import SimpleNamespace
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from flask_jwt_extended import create_access_token
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from miniprogram_api import register as register_miniprogram_api
+from tests.fake_wechat import fake_wechat  # noqa: F401 — the loopback WeChat fixture
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+PG_SKIP = "PostgreSQL tests skipped: set TEST_DATABASE_URL (scripts/test.sh explains)"
+TEST_SECRET = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def pytest_report_header(config):
+    """Say up front whether the PostgreSQL half of the suite runs."""
+    return f"PostgreSQL: {PG_URL}" if PG_URL else PG_SKIP
+
+
+def _pg_test_url() -> str:
+    """A database of our own beside the one named, so nothing else in it is touched."""
+    parts = urlsplit(PG_URL)
+    name = parts.path.lstrip("/") or "postgres"
+    return urlunsplit(parts._replace(path=f"/{name}_party_tests"))
+
+
+def _recreate_pg_database(url: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def make_test_app(database_url: str, **extra):
+    """The full app (both API surfaces) configured for tests."""
+    config = {
+        "TESTING": True,
+        "ENV_NAME": "testing",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "JWT_SECRET_KEY": TEST_SECRET,
+        "RATELIMIT_ENABLED": False,
+        "PUBLIC_BASE_URL": "https://party.example.test",
+        "LOG_LEVEL": "WARNING",
+    }
+    config.update(extra)
+    return create_app(config, surfaces=[register_miniprogram_api])
+
+
+def _migrate(app) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A SQLite file migrated to head once per session."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    _migrate(make_test_app(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A PostgreSQL database migrated to head once per session."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    url = _pg_test_url()
+    _recreate_pg_database(url)
+    _migrate(make_test_app(url))
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request):
+    """Which engine this test runs on."""
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path):
+    """A fresh, migrated, empty database for one test."""
+    if backend == "sqlite":
+        path = tmp_path / "test.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("pg_database")
+    yield url
+    # truncate after the test so the next one starts empty
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        tables = conn.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        names = ", ".join(f'"{t}"' for t in tables)
+        if names:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config():
+    """Per-test config overrides (a test may override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, fake_wechat, app_config):
+    """The application, bound to this test's database and the fake WeChat."""
+    application = make_test_app(
+        database_url,
+        WECHAT_APPID=fake_wechat.appid,
+        WECHAT_SECRET=fake_wechat.secret,
+        WECHAT_API_BASE=fake_wechat.base_url,
+        WECHAT_TIMEOUT_SECONDS=1.0,
+        **app_config,
+    )
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """The test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """The CLI runner."""
+    return app.test_cli_runner()
+
+
+# --- factories -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_org(app):
+    """Create an org (path maintained as the service does)."""
+    from app.org.models import Organization
+
+    def _make(name="测试支部", type="branch", parent=None, build_mode=None, **kw):
+        org = Organization(
+            name=name,
+            type=type,
+            parent_id=parent.id if parent else None,
+            build_mode=build_mode or ("standalone" if type == "branch" else None),
+            depth=(parent.depth + 1) if parent else 0,
+            **kw,
+        )
+        db.session.add(org)
+        db.session.flush()
+        org.path = f"{parent.path if parent else '/'}{org.id}/"
+        db.session.commit()
+        return org
+
+    return _make
+
+
+@pytest.fixture
+def make_member(app):
+    """Create a member in an org."""
+    from app.members.models import Member
+
+    counter = iter(range(10_000))
+
+    def _make(org, name=None, status="full", phone=None, **kw):
+        n = next(counter)
+        member = Member(
+            name=name or f"党员{n}",
+            status=status,
+            phone=phone if phone is not None else f"139{n:08d}",
+            org_id=org.id,
+            **kw,
+        )
+        db.session.add(member)
+        db.session.commit()
+        return member
+
+    return _make
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a console user (optionally linked to a member)."""
+    from app.accounts.services import create_user
+
+    def _make(username, password="password123", **kw):
+        user = create_user(username, password, **kw)
+        db.session.commit()
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def grant(app):
+    """Give a member or user a role on an org."""
+    from app.org.models import OrgRole
+
+    def _grant(org, role="secretary", member=None, user=None):
+        row = OrgRole(
+            org_id=org.id,
+            role=role,
+            member_id=member.id if member else None,
+            user_id=user.id if user else None,
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    return _grant
+
+
+@pytest.fixture
+def auth_headers(app):
+    """Bearer headers for a user or a member (access token unless told otherwise)."""
+    from app.accounts.models import User
+    from app.members.models import Member
+
+    def _headers(who, **kw):
+        if isinstance(who, User):
+            identity = f"u:{who.id}"
+        elif isinstance(who, Member):
+            identity = f"m:{who.id}"
+        else:
+            identity = str(who)
+        return {"Authorization": f"Bearer {create_access_token(identity=identity, **kw)}"}
+
+    return _headers
+
+
+@dataclass
+class Park:
+    """A small park: committee → branches A and B, members, a secretary, staff and admin."""
+
+    work: object
+    park: object
+    branch_a: object
+    branch_b: object
+    member_a: object
+    member_a2: object
+    member_b: object
+    secretary_a: object
+    committee: object
+    admin: object
+    headers: SimpleNamespace
+
+
+@pytest.fixture
+def park(make_org, make_member, make_user, grant, auth_headers):
+    """The roles every authorization test needs, with their headers."""
+    work = make_org("管委会党工委", "work_committee")
+    park_org = make_org("园区综合党委", "general_committee", work)
+    branch_a = make_org("A企业党支部", "branch", park_org)
+    branch_b = make_org("B企业党支部", "branch", park_org)
+    member_a = make_member(branch_a, name="张三")
+    member_a2 = make_member(branch_a, name="李四")
+    member_b = make_member(branch_b, name="王五")
+    secretary_a = make_member(branch_a, name="赵书记")
+    grant(branch_a, "secretary", member=secretary_a)
+    committee = make_user("committee", display_name="园区综合党委")
+    grant(park_org, "secretary", user=committee)
+    admin = make_user("admin", is_admin=True)
+    headers = SimpleNamespace(
+        member_a=auth_headers(member_a),
+        member_b=auth_headers(member_b),
+        secretary_a=auth_headers(secretary_a),
+        committee=auth_headers(committee),
+        admin=auth_headers(admin),
+    )
+    return Park(
+        work,
+        park_org,
+        branch_a,
+        branch_b,
+        member_a,
+        member_a2,
+        member_b,
+        secretary_a,
+        committee,
+        admin,
+        headers,
+    )
