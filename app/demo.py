@@ -107,7 +107,7 @@ def seed_demo_park(progress: bool = True, seed: int = 2024) -> bool:
     with click.progressbar(
         list(zip(BRANCHES, HEADCOUNT, strict=True)),
         label="seeding demo park",
-        file=None if progress else open("/dev/null", "w"),
+        hidden=not progress,
     ) as bar:
         for (branch_name, mode, enterprises), headcount in bar:
             branch = org(branch_name, "branch", park, mode)

@@ -33,20 +33,19 @@ def pytest_report_header(config):
 
 
 def _pg_test_url() -> str:
-    """A database of our own beside the one named, so nothing else in it is touched."""
+    """A database of our own beside the one named (one per test process, so runs never meet)."""
     parts = urlsplit(PG_URL)
     name = parts.path.lstrip("/") or "postgres"
-    return urlunsplit(parts._replace(path=f"/{name}_party_tests"))
+    return urlunsplit(parts._replace(path=f"/{name}_party_{os.getpid()}"))
 
 
-def _recreate_pg_database(url: str) -> None:
+def _pg_admin(*statements: str) -> None:
     import psycopg
 
-    name = urlsplit(url).path.lstrip("/")
     admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        for statement in statements:
+            conn.execute(statement)
 
 
 def make_test_app(database_url: str, **extra):
@@ -87,9 +86,11 @@ def pg_database():
     if not PG_URL:
         pytest.skip(PG_SKIP)
     url = _pg_test_url()
-    _recreate_pg_database(url)
+    name = urlsplit(url).path.lstrip("/")
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     _migrate(make_test_app(url))
-    return url
+    yield url
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

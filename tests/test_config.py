@@ -1,0 +1,52 @@
+"""Layered configuration and the production secret guard (no database needed)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app import create_app
+
+
+def test_environment_overrides_defaults_with_types(monkeypatch, tmp_path):
+    monkeypatch.setenv("JWT_ACCESS_MINUTES", "5")
+    monkeypatch.setenv("RATELIMIT_ENABLED", "false")
+    monkeypatch.setenv("WECHAT_TIMEOUT_SECONDS", "2.5")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "TESTING": True})
+    assert app.config["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(minutes=5)
+    assert app.config["RATELIMIT_ENABLED"] is False
+    assert app.config["WECHAT_TIMEOUT_SECONDS"] == 2.5
+
+
+def test_test_mapping_wins_over_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("TIMEZONE", "UTC")
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "TIMEZONE": "Asia/Shanghai"}
+    )
+    assert app.config["TIMEZONE"] == "Asia/Shanghai"
+
+
+def test_postgres_urls_use_psycopg3(tmp_path):
+    app = create_app({"DATABASE_URL": "postgresql://u@127.0.0.1/db", "TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@127.0.0.1/db"
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_default_database_is_sqlite_in_instance():
+    app = create_app({"TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/party.sqlite")
+
+
+@pytest.mark.parametrize("secret", ["dev-only-secret-do-not-use-in-production", "short"])
+def test_production_refuses_weak_secrets(secret, tmp_path):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(
+            {
+                "ENV_NAME": "production",
+                "SECRET_KEY": secret,
+                "JWT_SECRET_KEY": "x" * 40,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+            }
+        )
