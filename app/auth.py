@@ -182,7 +182,7 @@ def revoke_token(claims: dict) -> None:
     if redis_client is not None:
         ttl = max(1, int(claims["exp"] - datetime.now(UTC).timestamp()))
         try:
-            redis_client.setex(f"revoked:{claims['jti']}", ttl, "1")
+            redis_client.set(f"revoked:{claims['jti']}", "1", ex=ttl)
         except Exception:  # the database row is authoritative; Redis is a shared cache
             current_app.logger.warning("could not mirror revocation to Redis", exc_info=True)
 
