@@ -14,11 +14,10 @@ from app.errors import APIError, not_found
 from app.extensions import db
 from app.members.models import STATUS_LABELS, InviteCode, Member
 from app.org.models import Organization
-from app.org.services import get_org, get_readable_org
+from app.org.services import MEMBER_ORG_TYPES, get_org, get_readable_org
 from app.qr import qr_svg
 from app.schemas import paginate
 
-MEMBER_ORG_TYPES = ("branch", "group")
 INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed
 INVITE_LENGTH = 8
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
 from app.auth import Principal, path_filter
@@ -29,6 +29,8 @@ MAX_BRANCH_MEMBERS = 50
 FULL_FOR_COMMITTEE = 7
 MAX_COMMITTEE = 7
 MAX_JOINT_UNITS = 5
+# Members are enrolled in a branch or one of its groups, never directly in a committee.
+MEMBER_ORG_TYPES = ("branch", "group")
 
 
 @dataclass
@@ -56,20 +58,47 @@ def get_readable_org(principal: Principal, org_id: int) -> Organization:
     return org
 
 
+def _hierarchy_error(org_type: str, parent_type: str) -> str | None:
+    """Why an org of `org_type` may not sit under one of `parent_type` (None when it may)."""
+    if ORG_TYPES.index(org_type) <= ORG_TYPES.index(parent_type):
+        return f"{ORG_TYPE_LABELS[org_type]}不能设在{ORG_TYPE_LABELS[parent_type]}之下"
+    if org_type == "group" and parent_type != "branch":
+        return "党小组只能设在党支部之下"
+    return None
+
+
 def _check_parent(org_type: str, parent: Organization | None) -> None:
     if parent is None:
         if org_type not in ("work_committee", "general_committee"):
             raise APIError(400, "org.parent_required", "只有党工委或综合党委可以作为顶级组织", {})
         return
-    if ORG_TYPES.index(org_type) <= ORG_TYPES.index(parent.type):
-        raise APIError(
-            400,
-            "org.bad_hierarchy",
-            f"{ORG_TYPE_LABELS[org_type]}不能设在{ORG_TYPE_LABELS[parent.type]}之下",
-            {"parent_id": parent.id},
+    error = _hierarchy_error(org_type, parent.type)
+    if error:
+        raise APIError(400, "org.bad_hierarchy", error, {"parent_id": parent.id})
+
+
+def _check_new_type(org: Organization, new_type: str) -> None:
+    """A type change must still fit the org's active sub-orgs and members."""
+    child_types = db.session.scalars(
+        select(Organization.type)
+        .where(Organization.parent_id == org.id, Organization.is_active.is_(True))
+        .distinct()
+    ).all()
+    for child_type in child_types:
+        error = _hierarchy_error(child_type, new_type)
+        if error:
+            raise APIError(400, "org.bad_hierarchy", error, {"type": ["与下级组织不符"]})
+    if new_type not in MEMBER_ORG_TYPES:
+        members = db.session.scalar(
+            select(func.count()).where(Member.org_id == org.id, Member.is_active.is_(True))
         )
-    if org_type == "group" and parent.type != "branch":
-        raise APIError(400, "org.bad_hierarchy", "党小组只能设在党支部之下", {})
+        if members:
+            raise APIError(
+                409,
+                "org.has_members",
+                "该组织下有党员，只有党支部或党小组可以直接编入党员，请先转移党员",
+                {"members": members},
+            )
 
 
 def create_org(principal: Principal, data: dict[str, Any]) -> Organization:
@@ -102,6 +131,8 @@ def update_org(principal: Principal, org_id: int, data: dict[str, Any]) -> Organ
     org = get_org(org_id)
     principal.require_manage(org)
     new_type = data.get("type", org.type)
+    if new_type != org.type:
+        _check_new_type(org, new_type)
     if "parent_id" in data and data["parent_id"] != org.parent_id:
         _move(principal, org, data["parent_id"], new_type)
     elif new_type != org.type:
@@ -173,7 +204,8 @@ def list_orgs(principal: Principal, args: dict[str, Any]) -> dict:
     if paths is not None:
         own = principal.member.org_id if principal.member else None
         cond = path_filter(Organization.path, paths)
-        stmt = stmt.where(cond if own is None else (cond | (Organization.id == own)))
+        # path_filter answers a Python bool for "no paths"; or_() accepts it, `|` does not
+        stmt = stmt.where(cond if own is None else or_(cond, Organization.id == own))
     if "type" in args:
         stmt = stmt.where(Organization.type == args["type"])
     if "parent_id" in args:
