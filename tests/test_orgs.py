@@ -110,6 +110,12 @@ def test_root_must_be_a_committee(client, park, org_type):
     assert r.status_code == 400 and code(r) == "org.parent_required"
 
 
+def test_blank_name_is_a_field_error(client, park):
+    r = post_org(client, park.headers.admin, name="   ", type="branch", parent_id=park.park.id)
+    assert r.status_code == 400 and code(r) == "validation_error"
+    assert "name" in r.json["error"]["details"]["fields"]
+
+
 def test_unknown_type_is_a_field_error(client, park):
     r = post_org(client, park.headers.admin, name="x", type="cell", parent_id=park.park.id)
     assert r.status_code == 400 and code(r) == "validation_error"

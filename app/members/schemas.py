@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.members.models import GENDERS, MEMBER_STATUSES
+from app.org.schemas import TrimmedString
 from app.schemas import LocalDateTime, PageArgsSchema
 
 PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="手机号应为11位中国大陆手机号")
@@ -32,7 +33,7 @@ class MemberSchema(ma.Schema):
 class MemberCreateSchema(ma.Schema):
     """Fields to create a member (the fixed request fields of the spec)."""
 
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = TrimmedString(required=True, validate=validate.Length(min=1, max=50))
     phone = ma.fields.String(allow_none=True, load_default=None, validate=PHONE)
     status = ma.fields.String(load_default="full", validate=validate.OneOf(MEMBER_STATUSES))
     org_id = ma.fields.Integer(required=True)
@@ -44,7 +45,7 @@ class MemberCreateSchema(ma.Schema):
 class MemberUpdateSchema(ma.Schema):
     """Fields that may change on a member (all optional)."""
 
-    name = ma.fields.String(validate=validate.Length(min=1, max=50))
+    name = TrimmedString(validate=validate.Length(min=1, max=50))
     phone = ma.fields.String(allow_none=True, validate=PHONE)
     status = ma.fields.String(validate=validate.OneOf(MEMBER_STATUSES))
     org_id = ma.fields.Integer()

@@ -70,7 +70,8 @@ def get_member(principal: Principal, member_id: int) -> Member:
     is_self = principal.member_id == member.id
     if not is_self and not (principal.is_staff and principal.can_read_org(member.org)):
         raise APIError(403, "auth.forbidden", "无权查看该党员的信息")
-    return decorate([member], principal, full_phone=True)[0]
+    # the same masking as in lists, or reading members one by one would unmask them
+    return decorate([member], principal, full_phone=False)[0]
 
 
 def _phone_taken(phone: str, exclude_id: int | None = None) -> bool:
@@ -109,7 +110,8 @@ def update_member(principal: Principal, member_id: int, data: dict[str, Any], no
         setattr(member, key, value)
     db.session.flush()
     db.session.refresh(member)
-    return decorate([member], principal, full_phone=True)[0]
+    # the caller sees in full a number they just wrote; otherwise the list's masking applies
+    return decorate([member], principal, full_phone="phone" in data)[0]
 
 
 def deactivate_member(principal: Principal, member_id: int, now: datetime) -> None:

@@ -9,6 +9,13 @@ from app.org.models import BUILD_MODES, ORG_TYPES, ROLES
 from app.schemas import LocalDateTime, PageArgsSchema
 
 
+class TrimmedString(ma.fields.String):
+    """Text with surrounding whitespace removed before it is validated (so "  " is empty)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
 class WarningSchema(ma.Schema):
     """A branch rule the org currently breaks (shown, not enforced)."""
 
@@ -38,7 +45,7 @@ class OrgSchema(ma.Schema):
 class OrgCreateSchema(ma.Schema):
     """Fields to create an org."""
 
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
     type = ma.fields.String(required=True, validate=validate.OneOf(ORG_TYPES))
     parent_id = ma.fields.Integer(allow_none=True, load_default=None)
     build_mode = ma.fields.String(
@@ -53,7 +60,7 @@ class OrgCreateSchema(ma.Schema):
 class OrgUpdateSchema(ma.Schema):
     """Fields that may change on an org (all optional)."""
 
-    name = ma.fields.String(validate=validate.Length(min=1, max=100))
+    name = TrimmedString(validate=validate.Length(min=1, max=100))
     type = ma.fields.String(validate=validate.OneOf(ORG_TYPES))
     parent_id = ma.fields.Integer(allow_none=True)
     build_mode = ma.fields.String(allow_none=True, validate=validate.OneOf(BUILD_MODES))
@@ -99,7 +106,7 @@ class EnterpriseSchema(ma.Schema):
     """A park enterprise and its coverage."""
 
     id = ma.fields.Integer(dump_only=True)
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
     credit_code = ma.fields.String(
         allow_none=True,
         load_default=None,
