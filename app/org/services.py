@@ -379,6 +379,21 @@ def decorate_roles(roles: list[OrgRole]) -> list[OrgRole]:
 # --- enterprises -------------------------------------------------------------------------
 
 
+def _organisation_covered():
+    """SQL: the enterprise has an active covering org (a dissolved branch covers nothing)."""
+    covering = aliased(Organization)
+    return (
+        select(covering.id)
+        .where(covering.id == Enterprise.covering_org_id, covering.is_active.is_(True))
+        .exists()
+    )
+
+
+def _mark_covered(ent: Enterprise) -> Enterprise:
+    ent.organisation_covered = ent.covering_org is not None and ent.covering_org.is_active
+    return ent
+
+
 def create_enterprise(principal: Principal, data: dict[str, Any]) -> Enterprise:
     """Register a park enterprise (the caller must manage the park org)."""
     park = get_org(data["park_org_id"])
@@ -387,11 +402,19 @@ def create_enterprise(principal: Principal, data: dict[str, Any]) -> Enterprise:
         covering = get_org(data["covering_org_id"])
         if not covering.path.startswith(park.path):
             raise APIError(400, "enterprise.covering_org_outside_park", "覆盖组织须属于该园区", {})
+    if data.get("credit_code") and db.session.scalar(
+        select(Enterprise.id).where(Enterprise.credit_code == data["credit_code"])
+    ):
+        raise APIError(
+            409,
+            "enterprise.credit_code_taken",
+            "该统一社会信用代码已登记",
+            {"credit_code": ["已存在"]},
+        )
     ent = Enterprise(**{k: v for k, v in data.items() if k != "organisation_covered"})
     db.session.add(ent)
     db.session.flush()
-    ent.organisation_covered = ent.covering_org_id is not None
-    return ent
+    return _mark_covered(ent)
 
 
 def list_enterprises(principal: Principal, args: dict[str, Any]) -> dict:
@@ -406,30 +429,23 @@ def list_enterprises(principal: Principal, args: dict[str, Any]) -> dict:
         org = get_readable_org(principal, args["org_id"])
         stmt = stmt.where(Organization.path.like(org.path + "%"))
     if "covered" in args:
-        cond = Enterprise.covering_org_id.is_not(None)
+        cond = _organisation_covered()
         stmt = stmt.where(cond if args["covered"] else ~cond)
     page = paginate(stmt.order_by(Enterprise.id), args["page"], args["per_page"])
     for ent in page["items"]:
-        ent.organisation_covered = ent.covering_org_id is not None
+        _mark_covered(ent)
     return page
 
 
 def coverage(principal: Principal, org_id: int | None) -> dict[str, Any]:
     """两个覆盖 figures: enterprises with a Party organisation, and with Party work."""
+    covered = _organisation_covered()
     stmt = (
         select(
             func.count(Enterprise.id),
             func.coalesce(func.sum(Enterprise.staff_count), 0),
-            func.sum(case((Enterprise.covering_org_id.is_not(None), 1), else_=0)),
-            func.sum(
-                case(
-                    (
-                        Enterprise.covering_org_id.is_not(None) | Enterprise.work_covered,
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
+            func.sum(case((covered, 1), else_=0)),
+            func.sum(case((covered | Enterprise.work_covered, 1), else_=0)),
         )
         .join(Organization, Organization.id == Enterprise.park_org_id)
         .where(Enterprise.is_active.is_(True))
