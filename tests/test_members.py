@@ -412,6 +412,14 @@ def test_second_invite_revokes_the_first(client, park):
     rows = {row.code: row for row in db.session.scalars(select(InviteCode))}
     assert rows[first].revoked_at is not None
     assert rows[second.json["code"]].revoked_at is None
+    assert rows[first].created_by_member_id == park.secretary_a.id
+
+
+def test_committee_invites_member_in_park(client, park):
+    r = invite(client, park.headers.committee, park.member_b.id)
+    assert r.status_code == 201
+    row = db.session.scalar(select(InviteCode).where(InviteCode.code == r.json["code"]))
+    assert (row.member_id, row.created_by_user_id) == (park.member_b.id, park.committee.id)
 
 
 def test_invite_out_of_scope_is_403(client, park):

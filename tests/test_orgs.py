@@ -334,6 +334,30 @@ def test_move_under_itself_is_a_cycle(client, park):
     assert r.status_code == 400 and code(r) == "org.cycle"
 
 
+def test_move_to_top_level_needs_a_committee_type(client, park):
+    r = client.patch(
+        f"/api/v1/orgs/{park.branch_a.id}", json={"parent_id": None}, headers=park.headers.admin
+    )
+    assert r.status_code == 400 and code(r) == "org.parent_required"
+    assert fresh(Organization, park.branch_a.id).parent_id == park.park.id
+
+
+def test_only_admin_moves_to_top_level(client, park):
+    r = client.patch(
+        f"/api/v1/orgs/{park.park.id}", json={"parent_id": None}, headers=park.headers.committee
+    )
+    assert r.status_code == 403 and code(r) == "auth.forbidden"
+
+
+def test_admin_moves_committee_to_top_level(client, park):
+    r = client.patch(
+        f"/api/v1/orgs/{park.park.id}", json={"parent_id": None}, headers=park.headers.admin
+    )
+    assert r.status_code == 200 and (r.json["parent_id"], r.json["depth"]) == (None, 0)
+    assert fresh(Organization, park.branch_a.id).path == f"/{park.park.id}/{park.branch_a.id}/"
+    assert fresh(Organization, park.branch_a.id).depth == 1
+
+
 def test_move_breaking_hierarchy_is_refused(client, park_with_tree):
     park, _, branch_c, _, _, _ = park_with_tree
     r = client.patch(
