@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from app.org.models import Organization, OrgRole
+from app.org.models import COMMITTEE_ROLES, Enterprise, Organization, OrgRole
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -512,6 +512,29 @@ def test_inactive_members_do_not_count(client, park, make_org, make_member):
     r = get_org(client, park.headers.committee, branch.id)
     assert r.json["member_count"] == 2
     assert "branch.too_few_full_members" in warning_codes(r.json)
+
+
+def test_committee_of_more_than_seven_is_flagged(client, park, make_org, make_member, grant):
+    branch = make_org("大委员会支部", "branch", park.park)
+    members = [make_member(branch) for _ in range(8)]
+    for member, role in zip(
+        members, [*sorted(COMMITTEE_ROLES), *sorted(COMMITTEE_ROLES)][:8], strict=True
+    ):
+        grant(branch, role, member=member)
+    r = get_org(client, park.headers.committee, branch.id)
+    assert warning_codes(r.json) == {"branch.committee_too_large"}
+
+
+def test_joint_branch_covering_more_than_five_units(client, park, make_org, make_member):
+    joint = make_org("联合党支部", "branch", park.park, build_mode="joint")
+    make_member(joint)
+    db.session.add_all(
+        Enterprise(name=f"企业{i}", park_org_id=park.park.id, covering_org_id=joint.id)
+        for i in range(6)
+    )
+    db.session.commit()
+    r = get_org(client, park.headers.committee, joint.id)
+    assert warning_codes(r.json) == {"branch.joint_too_many_units"}
 
 
 def test_warnings_show_in_list(client, park, make_org, make_member):
