@@ -1,0 +1,1 @@
+"""Activities, the rotating check-in code, attendance, leave and make-up."""

@@ -1,0 +1,1 @@
+"""The audit log of manual changes (who, when, old → new, why)."""
