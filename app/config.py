@@ -43,6 +43,15 @@ class Defaults:
 
     RATELIMIT_ENABLED: bool = True
     RATELIMIT_LOGIN: str = "10 per minute"
+    RATELIMIT_CHECKIN: str = "120 per minute"  # per client address: stops 6-digit guessing
+
+    QR_ROTATE_SECONDS: int = 15  # the check-in QR, 6-digit code and personal code rotate
+    QR_GRACE_SECONDS: int = 5  # a token stays valid this long after its interval
+    CHECKIN_OPENS_BEFORE_MINUTES: int = 30  # default window, per activity overridable
+    CHECKIN_CLOSES_AFTER_MINUTES: int = 30  # counted from the start
+    CHECKIN_LATE_AFTER_MINUTES: int = 5  # later than start + this → `late`
+    GEOFENCE_DEFAULT_RADIUS_M: int = 300
+    MAKEUP_REQUEST_DAYS: int = 3  # members may ask for 补签 until end + this
     SQLITE_BUSY_TIMEOUT_MS: int = 15000
     LOG_LEVEL: str = "INFO"
 

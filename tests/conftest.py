@@ -312,3 +312,82 @@ def park(make_org, make_member, make_user, grant, auth_headers):
         admin,
         headers,
     )
+
+
+# --- activities and check-in (issue 3) -------------------------------------------------------
+
+
+@pytest.fixture
+def point_rules(app):
+    """The default point rules (PostgreSQL tests truncate the migration's seed rows)."""
+    from app.points.services import ensure_default_rules
+
+    ensure_default_rules()
+    db.session.commit()
+
+
+@pytest.fixture
+def principal_of(app):
+    """The Principal a service sees for a user or a member (as the access decorator builds it)."""
+    from app.accounts.models import User
+    from app.auth import principal_for
+
+    def _principal(who):
+        return principal_for(f"u:{who.id}" if isinstance(who, User) else f"m:{who.id}")
+
+    return _principal
+
+
+@pytest.fixture
+def make_activity(app):
+    """Create an activity directly (published, starting now, 2 h long, default window)."""
+    from datetime import timedelta
+
+    from app.activities.models import Activity
+    from app.activities.services import set_window
+    from app.members.models import Member
+    from app.org.models import Organization
+    from app.timeutil import utcnow
+
+    def _make(
+        org,
+        *,
+        starts_at=None,
+        ends_at=None,
+        type="theme_day",
+        title=None,
+        status="published",
+        invited_orgs=(),
+        invited_members=(),
+        geofence=None,
+        **kw,
+    ):
+        starts_at = starts_at or utcnow()
+        cfg = app.config
+        activity = Activity(
+            org_id=org.id,
+            type=type,
+            title=title or f"{org.name}活动",
+            starts_at=starts_at,
+            ends_at=ends_at or starts_at + timedelta(hours=2),
+            status=status,
+            checkin_opens_before_minutes=kw.pop(
+                "checkin_opens_before_minutes", cfg["CHECKIN_OPENS_BEFORE_MINUTES"]
+            ),
+            checkin_closes_after_minutes=kw.pop(
+                "checkin_closes_after_minutes", cfg["CHECKIN_CLOSES_AFTER_MINUTES"]
+            ),
+            late_after_minutes=kw.pop("late_after_minutes", cfg["CHECKIN_LATE_AFTER_MINUTES"]),
+            **kw,
+        )
+        if geofence is not None:
+            activity.geofence_lat, activity.geofence_lng, activity.geofence_radius_m = geofence
+        activity.org = db.session.get(Organization, org.id)
+        activity.invited_orgs = [db.session.get(Organization, o.id) for o in invited_orgs]
+        activity.invited_members = [db.session.get(Member, m.id) for m in invited_members]
+        set_window(activity)
+        db.session.add(activity)
+        db.session.commit()
+        return activity
+
+    return _make

@@ -1,0 +1,229 @@
+"""Awarding points exactly once: rules and daily caps, an idempotent ledger, the balance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.points.models import MemberPoints, PointLedger, PointRule
+from app.timeutil import local_day
+
+# (action, label, points, daily count cap, daily minute cap) — product.md rule 7.
+DEFAULT_RULES: tuple[tuple[str, str, int, int | None, int | None], ...] = (
+    ("daily_signin", "每日登录", 1, 1, None),
+    ("morning_brief", "晨会5分钟（阅读满60秒）", 1, 1, None),
+    ("read_item", "阅读文章或微课堂", 1, 6, None),
+    ("read_minutes", "有效阅读时长（每分钟）", 1, None, 6),
+    ("quiz_correct", "每日答题（每答对一题）", 1, 5, None),
+    ("attendance_present", "参加组织生活（按时签到）", 2, None, None),
+    ("attendance_late", "参加组织生活（迟到）", 1, None, None),
+    ("volunteer_hour", "志愿服务（每小时）", 1, 4, None),
+)
+
+
+def ensure_default_rules() -> int:
+    """Insert the default rules that are missing (existing ones keep the admin's edits)."""
+    have = set(db.session.scalars(select(PointRule.action)))
+    added = 0
+    for action, label, points, count_cap, minute_cap in DEFAULT_RULES:
+        if action in have:
+            continue
+        db.session.add(
+            PointRule(
+                action=action,
+                label=label,
+                points=points,
+                daily_count_cap=count_cap,
+                daily_minute_cap=minute_cap,
+                active=True,
+            )
+        )
+        added += 1
+    db.session.flush()
+    return added
+
+
+def _by_key(idempotency_key: str) -> PointLedger | None:
+    return db.session.scalar(
+        select(PointLedger).where(PointLedger.idempotency_key == idempotency_key)
+    )
+
+
+def _lock_balance(member_id: int, now: datetime) -> None:
+    """Make sure the member's balance row exists and hold its lock until commit.
+
+    The lock serialises awards of one member, so daily caps hold under concurrency
+    (SQLite serialises every writer anyway with BEGIN IMMEDIATE).
+    """
+    stmt = select(MemberPoints.member_id).where(MemberPoints.member_id == member_id)
+    if db.session.scalar(stmt.with_for_update()) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(MemberPoints(member_id=member_id, total=0, updated_at=now))
+            db.session.flush()
+    except IntegrityError:
+        pass  # another transaction created it first
+    db.session.scalar(stmt.with_for_update())
+
+
+def _append(
+    member_id: int,
+    rule_id: int | None,
+    action: str,
+    delta: int,
+    *,
+    source_type: str,
+    source_id: int | None,
+    idempotency_key: str,
+    reason: str,
+    now: datetime,
+) -> PointLedger:
+    entry = PointLedger(
+        member_id=member_id,
+        rule_id=rule_id,
+        action=action,
+        delta=delta,
+        reason=reason[:200],
+        source_type=source_type,
+        source_id=source_id,
+        day=local_day(now),
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+            db.session.flush()
+    except IntegrityError:
+        existing = _by_key(idempotency_key)
+        if existing is None:  # not a duplicate key: some other constraint failed
+            raise
+        return existing
+    db.session.execute(
+        update(MemberPoints)
+        .where(MemberPoints.member_id == member_id)
+        .values(total=MemberPoints.total + delta, updated_at=now)
+    )
+    return entry
+
+
+def award(
+    member_id: int,
+    action: str,
+    *,
+    source_type: str,
+    source_id: int | None,
+    idempotency_key: str,
+    now: datetime,
+    quantity: int = 1,
+    reason: str | None = None,
+) -> PointLedger | None:
+    """Award `quantity` units of a rule once per key; None when inactive, missing or capped.
+
+    A key seen before returns its existing entry (also under a race), never a second award.
+    """
+    if quantity <= 0:
+        return None
+    _lock_balance(member_id, now)
+    existing = _by_key(idempotency_key)
+    if existing is not None:
+        return existing
+    rule = db.session.scalar(select(PointRule).where(PointRule.action == action))
+    if rule is None or not rule.active or rule.points <= 0:
+        return None
+    delta = rule.points * quantity
+    cap = rule.daily_count_cap if rule.daily_count_cap is not None else rule.daily_minute_cap
+    if cap is not None:
+        used = db.session.scalar(
+            select(func.coalesce(func.sum(PointLedger.delta), 0)).where(
+                PointLedger.member_id == member_id,
+                PointLedger.action == action,
+                PointLedger.day == local_day(now),
+            )
+        )
+        delta = min(delta, cap * rule.points - int(used))
+    if delta <= 0:
+        return None
+    return _append(
+        member_id,
+        rule.id,
+        action,
+        delta,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=idempotency_key,
+        reason=reason or rule.label,
+        now=now,
+    )
+
+
+def adjust(
+    member_id: int,
+    delta: int,
+    *,
+    action: str,
+    source_type: str,
+    source_id: int | None,
+    idempotency_key: str,
+    now: datetime,
+    reason: str,
+) -> PointLedger | None:
+    """Append a correction (no rule, no cap), once per key; None when delta is zero."""
+    if delta == 0:
+        return None
+    _lock_balance(member_id, now)
+    existing = _by_key(idempotency_key)
+    if existing is not None:
+        return existing
+    return _append(
+        member_id,
+        None,
+        action,
+        delta,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=idempotency_key,
+        reason=reason,
+        now=now,
+    )
+
+
+def rule_points(action: str) -> int:
+    """Points one unit of an active rule is worth (0 when missing or inactive)."""
+    rule = db.session.scalar(select(PointRule).where(PointRule.action == action))
+    return rule.points if rule is not None and rule.active else 0
+
+
+def source_total(member_id: int, source_type: str, source_id: int, actions: list[str]) -> int:
+    """The sum of a member's ledger deltas for one source and some actions."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(PointLedger.delta), 0)).where(
+                PointLedger.member_id == member_id,
+                PointLedger.source_type == source_type,
+                PointLedger.source_id == source_id,
+                PointLedger.action.in_(actions),
+            )
+        )
+    )
+
+
+def points_today(member_id: int, now: datetime) -> int:
+    """Points earned on the display-zone day of `now`."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(PointLedger.delta), 0)).where(
+                PointLedger.member_id == member_id, PointLedger.day == local_day(now)
+            )
+        )
+    )
+
+
+def balance(member_id: int) -> int:
+    """The member's running total (0 before the first award)."""
+    total = db.session.scalar(select(MemberPoints.total).where(MemberPoints.member_id == member_id))
+    return int(total or 0)
