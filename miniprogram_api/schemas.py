@@ -5,6 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.activities.schemas import AttendanceSchema, GeofenceSchema
+from app.schemas import LocalDateTime
+
 
 class WxLoginSchema(ma.Schema):
     """The `code` from wx.login()."""
@@ -35,3 +38,96 @@ class TokenPairSchema(ma.Schema):
     access_token = ma.fields.String(required=True)
     refresh_token = ma.fields.String(required=True)
     token_type = ma.fields.String()
+
+
+class ScanSchema(ma.Schema):
+    """Whatever the phone's camera read, plus the location and device for a check-in."""
+
+    content = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    lat = ma.fields.Float(
+        allow_none=True, load_default=None, allow_nan=False, validate=validate.Range(-90, 90)
+    )
+    lng = ma.fields.Float(
+        allow_none=True, load_default=None, allow_nan=False, validate=validate.Range(-180, 180)
+    )
+    device_id = ma.fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=128)
+    )
+
+    @ma.validates_schema
+    def _pair(self, data, **kwargs):
+        if (data.get("lat") is None) != (data.get("lng") is None):
+            raise ma.ValidationError("lat 与 lng 须同时提供", "lat")
+
+
+class ScanResultSchema(ma.Schema):
+    """`checkin`: the attendance (201 new, 200 repeat); `invite`: go to binding with the code."""
+
+    kind = ma.fields.String(required=True, metadata={"description": "checkin | invite"})
+    attendance = ma.fields.Nested(AttendanceSchema)
+    created = ma.fields.Boolean()
+    invite_code = ma.fields.String()
+
+
+class MyStatusRequestSchema(ma.Schema):
+    """The member's open leave or make-up request."""
+
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    status = ma.fields.String()
+
+
+class MyStatusSchema(ma.Schema):
+    """The member's own status at an activity."""
+
+    status = ma.fields.String(
+        metadata={"description": "present | late | leave | makeup | absent | pending"}
+    )
+    status_label = ma.fields.String()
+    checked_in_at = LocalDateTime(allow_none=True)
+    request = ma.fields.Nested(MyStatusRequestSchema, allow_none=True)
+
+
+class HomeActivitySchema(ma.Schema):
+    """An upcoming or running activity on the home screen."""
+
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    type = ma.fields.String()
+    type_label = ma.fields.String()
+    org_name = ma.fields.String()
+    location = ma.fields.String()
+    starts_at = LocalDateTime()
+    ends_at = LocalDateTime()
+    checkin_opens_at = LocalDateTime()
+    checkin_closes_at = LocalDateTime()
+    phase = ma.fields.String()
+    phase_label = ma.fields.String()
+    geofence = ma.fields.Nested(GeofenceSchema, allow_none=True)
+    my = ma.fields.Nested(MyStatusSchema)
+
+
+class HomeMemberSchema(ma.Schema):
+    """Who is logged in."""
+
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    org_id = ma.fields.Integer()
+    org_name = ma.fields.String()
+    status = ma.fields.String()
+
+
+class HomePointsSchema(ma.Schema):
+    """Points earned today (Asia/Shanghai day) and the balance."""
+
+    today = ma.fields.Integer()
+    total = ma.fields.Integer()
+
+
+class HomeSchema(ma.Schema):
+    """The home screen in one call (study items and the inbox join in later issues)."""
+
+    member = ma.fields.Nested(HomeMemberSchema)
+    next_activities = ma.fields.List(ma.fields.Nested(HomeActivitySchema))
+    points = ma.fields.Nested(HomePointsSchema)
+    now = LocalDateTime()

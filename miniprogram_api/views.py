@@ -1,21 +1,36 @@
-"""WeChat login and binding."""
+"""WeChat login and binding, resolving a scan, the home screen."""
 
 from __future__ import annotations
 
 from flask import current_app
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
-from app.accounts import services
-from app.auth import Access, access
+from app.accounts import services as accounts
+from app.auth import Access, Principal, access, current_principal, principal_for
+from app.errors import APIError
 from app.extensions import db, limiter
 from app.openapi import Blueprint
 from app.timeutil import utcnow
-from miniprogram_api.schemas import BindSchema, TokenPairSchema, WxLoginResultSchema, WxLoginSchema
+from miniprogram_api import services
+from miniprogram_api.schemas import (
+    BindSchema,
+    HomeSchema,
+    ScanResultSchema,
+    ScanSchema,
+    TokenPairSchema,
+    WxLoginResultSchema,
+    WxLoginSchema,
+)
 
 blp = Blueprint("mp", __name__, url_prefix="/api/mp/v1", description="Mini-program surface")
 
 
 def _login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _checkin_limit() -> str:
+    return current_app.config["RATELIMIT_CHECKIN"]
 
 
 @blp.route("/login", methods=["POST"])
@@ -25,7 +40,7 @@ def _login_limit() -> str:
 @access(Access.PUBLIC)
 def wx_login(data):
     """wx.login() code → tokens for a bound member, or `{needs_binding, bind_token}`."""
-    result = services.wechat_login(current_app.extensions["wechat"], data["code"])
+    result = accounts.wechat_login(current_app.extensions["wechat"], data["code"])
     db.session.commit()
     return result
 
@@ -37,6 +52,39 @@ def wx_login(data):
 @access(Access.PUBLIC)
 def bind(data):
     """Bind this WeChat account to the member named by the invite code (once per invite)."""
-    tokens = services.bind_member(data["bind_token"], data["invite_code"], utcnow())
+    tokens = accounts.bind_member(data["bind_token"], data["invite_code"], utcnow())
     db.session.commit()
     return tokens
+
+
+def _optional_principal() -> Principal | None:
+    """The caller when a bearer token is sent (scanning an invite needs no login)."""
+    verify_jwt_in_request(optional=True)
+    claims = get_jwt()
+    if not claims:
+        return None
+    principal = principal_for(claims["sub"])
+    if principal is None:
+        raise APIError(401, "auth.account_inactive", "账号不存在或已停用，请重新登录")
+    return principal
+
+
+@blp.route("/scan", methods=["POST"])
+@blp.arguments(ScanSchema)
+@blp.response(200, ScanResultSchema)
+@blp.alt_response(201, schema=ScanResultSchema, description="Checked in (new attendance)")
+@limiter.limit(_checkin_limit)
+@access(Access.PUBLIC)
+def scan(data):
+    """Resolve what the phone scanned: a check-in code checks in, an invite goes to binding."""
+    result, status = services.resolve_scan(_optional_principal(), data, utcnow())
+    db.session.commit()
+    return result, status
+
+
+@blp.route("/home", methods=["GET"])
+@blp.response(200, HomeSchema)
+@access(Access.MEMBER)
+def home():
+    """The member's next activities with their own status, and today's points."""
+    return services.home(current_principal(), utcnow())

@@ -1,0 +1,95 @@
+"""What only the phone needs, composed from app/ services: the scan resolver and the home screen."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from app.activities import checkins
+from app.activities.attendance import member_statuses
+from app.activities.services import upcoming_for_member
+from app.auth import Principal
+from app.errors import APIError
+from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invite_code
+from app.points import services as points
+
+_TOKEN = re.compile(r"^[A-Za-z2-7]{26}$")
+_CODE = re.compile(r"^\d{6}$")
+_INVITE = re.compile(f"^[{INVITE_ALPHABET}]{{{INVITE_LENGTH}}}$")
+HOME_ACTIVITIES = 5
+
+
+def _not_ours() -> APIError:
+    return APIError(400, "scan.not_ours", "无法识别该二维码，请扫描本系统的签到码或邀请码")
+
+
+def classify(content: str) -> tuple[str, str]:
+    """("checkin", token or code) | ("invite", code); anything else is not ours (400)."""
+    text = content.strip()
+    if text.lower().startswith(("http://", "https://")):
+        url, base = urlsplit(text), urlsplit(current_app.config["PUBLIC_BASE_URL"])
+        prefix = base.path.rstrip("/")
+        if url.netloc.lower() != base.netloc.lower() or not url.path.startswith(prefix + "/"):
+            raise _not_ours()
+        kind, _, value = url.path[len(prefix) + 1 :].partition("/")
+        value = value.strip("/")
+        if kind == "c" and _TOKEN.match(value):
+            return "checkin", value
+        if kind == "i" and _INVITE.match(normalise_invite_code(value)):
+            return "invite", normalise_invite_code(value)
+        raise _not_ours()
+    if _TOKEN.match(text) or _CODE.match(text):
+        return "checkin", text
+    if _INVITE.match(normalise_invite_code(text)):
+        return "invite", normalise_invite_code(text)
+    raise _not_ours()
+
+
+def resolve_scan(
+    principal: Principal | None, data: dict[str, Any], now: datetime
+) -> tuple[dict[str, Any], int]:
+    """Do what the scanned content asks: check in (201/200) or point the phone to binding."""
+    kind, value = classify(data["content"])
+    if kind == "invite":
+        return {"kind": "invite", "invite_code": value}, 200
+    if principal is None:
+        raise APIError(401, "auth.required", "请先登录后再签到")
+    request = {
+        "token": None if _CODE.match(value) else value,
+        "code": value if _CODE.match(value) else None,
+        "lat": data.get("lat"),
+        "lng": data.get("lng"),
+        "device_id": data.get("device_id"),
+    }
+    attendance, created = checkins.check_in(principal, request, now)
+    return {"kind": "checkin", "attendance": attendance, "created": created}, (
+        201 if created else 200
+    )
+
+
+def home(principal: Principal, now: datetime) -> dict[str, Any]:
+    """The member's next activities with their own status, and today's points."""
+    member = principal.member
+    activities = upcoming_for_member(member, now, HOME_ACTIVITIES)
+    mine = member_statuses(member, activities, now)
+    for activity in activities:
+        activity.my = mine[activity.id]
+    return {
+        "member": {
+            "id": member.id,
+            "name": member.name,
+            "org_id": member.org_id,
+            "org_name": member.org.name,
+            "status": member.status,
+        },
+        "next_activities": activities,
+        "points": {
+            "today": points.points_today(member.id, now),
+            "total": points.balance(member.id),
+        },
+        "now": now,
+    }
