@@ -1,9 +1,11 @@
-"""The demo park, modelled on seed 004 (巴中临港产业园): a committee, 9 branches, 28 members."""
+"""The demo park, modelled on seed 004 (巴中临港产业园): a committee, 9 branches, 28 members,
+and a few activities with their attendance (a past 主题党日 and 党员大会, volunteer service,
+an upcoming park-wide 党课, a draft 组织生活会)."""
 
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import click
 from sqlalchemy import select
@@ -77,8 +79,18 @@ def _name(rng: random.Random, used: set[str]) -> str:
             return name
 
 
-def seed_demo_park(progress: bool = True, seed: int = 2024) -> bool:
-    """Create the demo park unless it exists; returns whether anything was created."""
+def seed_demo_park(progress: bool = True, seed: int = 2024, now: datetime | None = None) -> bool:
+    """Create the demo park and its activities unless they exist; whether anything was created."""
+    from app.points.services import ensure_default_rules
+    from app.timeutil import utcnow
+
+    park_created = _seed_park(progress, seed)
+    rules_added = ensure_default_rules()
+    activities_created = seed_demo_activities(now or utcnow())
+    return park_created or bool(rules_added) or activities_created
+
+
+def _seed_park(progress: bool, seed: int) -> bool:
     if db.session.scalar(select(Organization.id).where(Organization.name == PARK_NAME)):
         return False
     rng = random.Random(seed)
@@ -174,3 +186,146 @@ def seed_demo_park(progress: bool = True, seed: int = 2024) -> bool:
     )
     db.session.flush()
     return True
+
+
+# --- activities and attendance ----------------------------------------------------------------
+
+FIRST_DEMO_ACTIVITY = "上月主题党日：重温入党誓词"
+
+
+def seed_demo_activities(now: datetime) -> bool:
+    """A few activities around `now` with attendance, leave and points (once per database)."""
+    from app.activities.models import Activity
+
+    park = db.session.scalar(select(Organization).where(Organization.name == PARK_NAME))
+    if park is None or db.session.scalar(
+        select(Activity.id).where(Activity.title == FIRST_DEMO_ACTIVITY)
+    ):
+        return False
+    branches = list(
+        db.session.scalars(
+            select(Organization).where(Organization.parent_id == park.id).order_by(Organization.id)
+        )
+    )
+    first, second = branches[0], branches[1]
+    day = timedelta(days=1)
+
+    theme_day = _activity(first, "theme_day", FIRST_DEMO_ACTIVITY, now - 30 * day, hours=2)
+    members = _members(first)
+    # present, present, late, on approved leave, absent
+    plan = ["present", "present", "late", "leave", "absent"]
+    for member, status in zip(members, plan, strict=False):
+        _attend(theme_day, member, status)
+
+    congress = _activity(first, "general_meeting", "第二季度支部党员大会", now - 7 * day, hours=1)
+    congress.summary = "传达上级会议精神；讨论发展对象。"
+    congress.decisions = ["同意确定一名发展对象", "下月开展志愿服务"]
+    congress.recorded_at = congress.ends_at
+    for member in members:
+        _attend(congress, member, "leave" if member is members[-1] else "present")
+
+    service = _activity(second, "volunteer", "园区环境整治志愿服务", now - 10 * day, hours=3)
+    service.volunteer_hours = 3.0
+    service.recorded_at = service.ends_at
+    for member in _members(second):
+        _attend(service, member, "present", volunteer_hours=3)
+
+    lecture_start = (now + 3 * day).replace(minute=30, second=0, microsecond=0)
+    _activity(park, "party_lecture", "园区党课：新质生产力与基层党建", lecture_start, hours=2)
+    draft = _activity(first, "life_meeting", "年度组织生活会（筹备中）", now + 20 * day, hours=3)
+    draft.status, draft.published_at = "draft", None
+    db.session.flush()
+    return True
+
+
+def _members(org: Organization) -> list[Member]:
+    return list(
+        db.session.scalars(
+            select(Member)
+            .where(Member.org_id == org.id, Member.is_active.is_(True))
+            .order_by(Member.id)
+        )
+    )
+
+
+def _activity(org: Organization, type_: str, title: str, starts_at: datetime, hours: int):
+    from flask import current_app
+
+    from app.activities.models import Activity
+    from app.activities.services import set_window
+
+    cfg = current_app.config
+    activity = Activity(
+        org_id=org.id,
+        org=org,
+        type=type_,
+        title=title,
+        location="临港产业园党群服务中心",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=hours),
+        checkin_opens_before_minutes=cfg["CHECKIN_OPENS_BEFORE_MINUTES"],
+        checkin_closes_after_minutes=cfg["CHECKIN_CLOSES_AFTER_MINUTES"],
+        late_after_minutes=cfg["CHECKIN_LATE_AFTER_MINUTES"],
+        status="published",
+        published_at=starts_at - timedelta(days=3),
+        created_at=starts_at - timedelta(days=3),
+    )
+    set_window(activity)
+    db.session.add(activity)
+    db.session.flush()
+    return activity
+
+
+def _attend(activity, member: Member, status: str, volunteer_hours: int = 0) -> None:
+    """Record what happened at a past activity as the services would have."""
+    from app.activities.models import Attendance, AttendanceRequest
+    from app.points.services import award
+
+    if status == "absent":
+        return
+    if status == "leave":
+        db.session.add(
+            AttendanceRequest(
+                activity_id=activity.id,
+                member_id=member.id,
+                kind="leave",
+                reason="出差在外",
+                status="approved",
+                decided_at=activity.starts_at - timedelta(days=1),
+                decision_note="同意",
+                created_at=activity.starts_at - timedelta(days=2),
+            )
+        )
+        return
+    offset = timedelta(minutes=8) if status == "late" else timedelta(minutes=-10)
+    checked_in_at = activity.starts_at + offset
+    db.session.add(
+        Attendance(
+            activity_id=activity.id,
+            member_id=member.id,
+            status=status,
+            method="qr",
+            checked_in_at=checked_in_at,
+            created_at=checked_in_at,
+            updated_at=checked_in_at,
+        )
+    )
+    award(
+        member.id,
+        "attendance_late" if status == "late" else "attendance_present",
+        source_type="activity",
+        source_id=activity.id,
+        idempotency_key=f"attendance:{activity.id}:{member.id}",
+        reason=f"参加活动：{activity.title}",
+        now=checked_in_at,
+    )
+    if volunteer_hours:
+        award(
+            member.id,
+            "volunteer_hour",
+            source_type="activity",
+            source_id=activity.id,
+            idempotency_key=f"volunteer:{activity.id}:{member.id}",
+            quantity=volunteer_hours,
+            now=activity.ends_at,
+        )

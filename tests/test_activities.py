@@ -342,3 +342,29 @@ def test_no_request_gets_a_500(client, park, payload):
         r = client.post(url, json=payload, headers=park.headers.secretary_a)
         assert r.status_code < 500, (url, payload, r.json)
 
+
+def test_demo_park_has_activities_with_attendance_once(app, principal_of):
+    from app.activities import attendance
+    from app.activities.models import Activity
+    from app.demo import FIRST_DEMO_ACTIVITY, seed_demo_park
+    from app.members.models import Member
+
+    assert seed_demo_park(progress=False, now=T) is True
+    db.session.commit()
+    assert seed_demo_park(progress=False, now=T) is False
+    assert db.session.scalar(select(func.count()).select_from(Activity)) == 5
+
+    theme_day = db.session.scalar(select(Activity).where(Activity.title == FIRST_DEMO_ACTIVITY))
+    secretary = db.session.scalar(select(Member).where(Member.org_id == theme_day.org_id))
+    sheet = attendance.attendance_sheet(principal_of(secretary), theme_day.id, T)
+    assert [i["status"] for i in sheet["items"]] == [
+        "present",
+        "present",
+        "late",
+        "leave",
+        "absent",
+    ]
+    assert sheet["rate"] == 0.75
+    congress = db.session.scalar(select(Activity).where(Activity.type == "general_meeting"))
+    assert attendance.attendance_sheet(principal_of(secretary), congress.id, T)["quorum"]["quorate"]
+    assert db.session.scalar(select(func.sum(PointLedger.delta))) > 0
