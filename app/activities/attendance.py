@@ -392,7 +392,11 @@ def decide(
     principal: Principal, request_id: int, data: dict[str, Any], now: datetime
 ) -> AttendanceRequest:
     """Approve or reject a pending request. Audited; an approved make-up marks `makeup`."""
-    request_row = db.session.get(AttendanceRequest, request_id) if valid_id(request_id) else None
+    request_row = (
+        db.session.get(AttendanceRequest, request_id, with_for_update=True)
+        if valid_id(request_id)
+        else None
+    )  # locked: two secretaries deciding at once see each other's decision
     if request_row is None:
         raise not_found("申请")
     activity, member = request_row.activity, request_row.member

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import exists, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from app.activities.models import (
     ACTIVITY_STATUS_LABELS,
@@ -31,6 +31,12 @@ from app.points import services as points
 from app.schemas import paginate
 
 MAX_DURATION = timedelta(days=7)
+# what `decorate` reads, loaded in three queries for a whole page instead of three per row
+DISPLAY_LOADS = (
+    selectinload(Activity.org),
+    selectinload(Activity.invited_orgs),
+    selectinload(Activity.invited_members),
+)
 MAX_ID = 2**31 - 1
 
 
@@ -454,7 +460,7 @@ def list_activities(principal: Principal, args: dict[str, Any], now: datetime) -
     if args.get("q"):
         stmt = stmt.where(Activity.title.contains(args["q"]))
     page = paginate(
-        stmt.order_by(Activity.starts_at.desc(), Activity.id.desc()),
+        stmt.options(*DISPLAY_LOADS).order_by(Activity.starts_at.desc(), Activity.id.desc()),
         args["page"],
         args["per_page"],
     )
@@ -471,6 +477,7 @@ def upcoming_for_member(member: Member, now: datetime, limit: int = 5) -> list[A
             (Activity.ends_at > now) | (Activity.checkin_closes_at > now),
             member_expected_condition(member),
         )
+        .options(*DISPLAY_LOADS)
         .order_by(Activity.starts_at, Activity.id)
         .limit(limit)
     )
