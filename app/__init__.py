@@ -115,9 +115,12 @@ def _init_redis(app: Flask) -> None:
 
 
 def _init_wechat(app: Flask) -> None:
+    from app.notify.push import DatabaseTokenCache
     from app.wechat import client_from_config
 
-    app.extensions["wechat"] = client_from_config(app.config)
+    # one access token for every worker and the scheduler: renewing it invalidates the old one
+    cache = DatabaseTokenCache(f"{app.config['WECHAT_API_BASE']}|{app.config['WECHAT_APPID']}")
+    app.extensions["wechat"] = client_from_config(app.config, token_cache=cache)
 
 
 def _request_hooks(app: Flask) -> None:

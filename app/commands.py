@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask import Flask
 from sqlalchemy import select
@@ -45,6 +47,33 @@ def register_commands(app: Flask) -> None:
         click.echo("demo park loaded" if created else "demo park already present")
         for role, username, password in DEMO_LOGINS:
             click.echo(f"  {role}: {username} / {password}")
+
+    @app.cli.command("run-scheduler")
+    def run_scheduler_command() -> None:
+        """Run the one scheduler process (reminders and pushes); never inside web workers."""
+        from app.notify.scheduler import run_scheduler
+
+        run_scheduler(app)
+
+    @app.cli.group("reminders")
+    def reminders() -> None:
+        """Reminders, for operators and tests."""
+
+    @reminders.command("run-due")
+    @click.option("--now", "now_text", help="ISO 8601 time to run as (default: now)")
+    @click.option("--no-push", is_flag=True, help="write the inbox only")
+    def run_due_command(now_text: str | None, no_push: bool) -> None:
+        """Write every reminder due at --now once, then push what is due."""
+        from app.notify.push import push_due
+        from app.notify.reminders import run_due
+        from app.timeutil import ensure_aware, utcnow
+
+        now = ensure_aware(datetime.fromisoformat(now_text)) if now_text else utcnow()
+        added = run_due(now)
+        db.session.commit()
+        click.echo(f"inbox: {sum(added.values())} added {added}")
+        if not no_push:
+            click.echo(f"push: {push_due(app.extensions['wechat'], now)}")
 
     @app.cli.command("db-is-empty")
     def db_is_empty() -> None:

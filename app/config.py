@@ -5,6 +5,7 @@ Every key below is documented in the README. Only upper-case names are configura
 
 from __future__ import annotations
 
+import json
 import os
 import typing
 from datetime import timedelta
@@ -53,6 +54,13 @@ class Defaults:
     GEOFENCE_DEFAULT_RADIUS_M: int = 300
     MAKEUP_REQUEST_DAYS: int = 3  # members may ask for 补签 until end + this
     SQLITE_BUSY_TIMEOUT_MS: int = 15000
+
+    QUIET_HOURS_START: int = 22  # no push from 22:00 …
+    QUIET_HOURS_END: int = 7  # … to 07:00 local; the inbox row waits, the push is deferred
+    WECHAT_TEMPLATES: dict = {}  # noqa: RUF012 — copied per app; kind → template id (env: JSON)
+    SCHEDULER_TICK_SECONDS: int = 60  # how often due reminders are computed
+    SCHEDULER_LEASE_SECONDS: int = 45  # a stopped scheduler's lease lapses after this
+    SCHEDULER_MISFIRE_GRACE_SECONDS: int = 600
     LOG_LEVEL: str = "INFO"
 
 
@@ -64,6 +72,8 @@ def _coerce(raw: str, kind: typing.Any) -> typing.Any:
         return int(raw)
     if kind is float:
         return float(raw)
+    if kind is dict:
+        return json.loads(raw)
     return raw
 
 
@@ -71,7 +81,8 @@ def load_config(app: Flask, overrides: typing.Mapping[str, typing.Any] | None = 
     """Fill app.config from the four layers, then derive the extension settings."""
     hints = typing.get_type_hints(Defaults)
     for key in hints:
-        app.config[key] = getattr(Defaults, key)
+        default = getattr(Defaults, key)
+        app.config[key] = dict(default) if isinstance(default, dict) else default
 
     app.config.from_pyfile("config.py", silent=True)
 

@@ -70,4 +70,6 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(conn):
         # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
         # instead of failing with "database is locked" when a reader upgrades to a writer.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only side connection may ask for DEFERRED: WAL lets it read beside a writer.
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")

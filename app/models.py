@@ -4,6 +4,14 @@ from app.accounts.models import RevokedToken, User
 from app.activities.models import Activity, Attendance, AttendanceRequest
 from app.audit.models import AuditLog
 from app.members.models import InviteCode, Member
+from app.notify.models import (
+    Notification,
+    NotificationOptOut,
+    PushAttempt,
+    SchedulerLease,
+    SubscriptionCredit,
+    WeChatAccessToken,
+)
 from app.org.models import Enterprise, Organization, OrgRole
 from app.points.models import MemberPoints, PointLedger, PointRule
 
@@ -16,10 +24,16 @@ __all__ = [
     "InviteCode",
     "Member",
     "MemberPoints",
+    "Notification",
+    "NotificationOptOut",
     "OrgRole",
     "Organization",
     "PointLedger",
     "PointRule",
+    "PushAttempt",
     "RevokedToken",
+    "SchedulerLease",
+    "SubscriptionCredit",
     "User",
+    "WeChatAccessToken",
 ]

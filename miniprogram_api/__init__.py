@@ -7,6 +7,7 @@ from flask_smorest import Api
 
 def register(api: Api) -> None:
     """Register the mini-program blueprints on the application's smorest Api."""
-    from miniprogram_api import views
+    from miniprogram_api import subscriptions, views
 
     api.register_blueprint(views.blp)
+    api.register_blueprint(subscriptions.blp)

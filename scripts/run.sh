@@ -30,5 +30,11 @@ fi
 HOST=127.0.0.1
 PORT="${PORT:-5000}"
 WORKERS="${WEB_WORKERS:-3}"
+echo "==> starting the scheduler (reminders and pushes) beside the web server"
+.venv/bin/flask run-scheduler &
+SCHEDULER_PID=$!
+# the scheduler is a child of this script: stop it with the server, however we exit
+trap 'kill "$SCHEDULER_PID" 2>/dev/null; wait "$SCHEDULER_PID" 2>/dev/null' EXIT INT TERM
+
 echo "==> serving http://$HOST:$PORT  (API docs: http://$HOST:$PORT/api/docs)"
-exec .venv/bin/gunicorn --bind "$HOST:$PORT" --workers "$WORKERS" --access-logfile - wsgi:app
+.venv/bin/gunicorn --bind "$HOST:$PORT" --workers "$WORKERS" --access-logfile - wsgi:app

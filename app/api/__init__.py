@@ -7,7 +7,17 @@ from app.openapi import Api
 
 def register_blueprints(api: Api) -> None:
     """Register every /api/v1 blueprint (and the health checks) on the app's smorest Api."""
-    from app.api import activities, attendance, auth, enterprises, health, members, orgs
+    from app.api import (
+        activities,
+        attendance,
+        auth,
+        enterprises,
+        health,
+        members,
+        notifications,
+        orgs,
+    )
 
-    for module in (health, auth, orgs, members, enterprises, activities, attendance):
+    modules = (health, auth, orgs, members, enterprises, activities, attendance, notifications)
+    for module in modules:
         api.register_blueprint(module.blp)

@@ -8,7 +8,10 @@ from sqlalchemy import text
 from app.auth import Access, access
 from app.errors import APIError
 from app.extensions import db
+from app.notify.services import heartbeat_status
 from app.openapi import Blueprint
+from app.schemas import LocalDateTime
+from app.timeutil import utcnow
 
 blp = Blueprint("health", __name__, url_prefix="", description="Health checks")
 
@@ -20,10 +23,12 @@ class HealthSchema(ma.Schema):
 
 
 class ReadySchema(ma.Schema):
-    """Readiness: database reachable (later: scheduler heartbeat)."""
+    """Readiness: the database answers; the scheduler's heartbeat is reported, not required."""
 
     status = ma.fields.String()
     database = ma.fields.String()
+    scheduler = ma.fields.String(metadata={"description": "ok | stale | absent"})
+    scheduler_heartbeat_at = LocalDateTime(allow_none=True)
 
 
 @blp.route("/healthz", methods=["GET"])
@@ -38,11 +43,12 @@ def healthz():
 @blp.response(200, ReadySchema)
 @access(Access.PUBLIC)
 def readyz():
-    """The database answers."""
+    """The database answers; also the scheduler heartbeat."""
     try:
         db.session.execute(text("SELECT 1"))
     except Exception as exc:
         raise APIError(
             503, "service.db_unavailable", "数据库暂不可用", {"database": "down"}
         ) from exc
-    return {"status": "ok", "database": "ok"}
+    # a stopped scheduler delays reminders but must not take the API out of rotation
+    return {"status": "ok", "database": "ok", **heartbeat_status(utcnow())}

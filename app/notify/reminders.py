@@ -1,0 +1,249 @@
+"""Which reminders are due at `now` (rule 8). Each writes with its natural key, so running
+`run_due` again — a retry, a misfire catch-up, a second scheduler — adds nothing.
+
+Daily reminders are due from their hour onwards for the rest of that local day; activity
+reminders from their moment until the activity starts (or the check-in window closes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, extract, func, or_, select
+
+from app.activities.models import ATTENDED, Activity, Attendance
+from app.activities.services import expected_condition
+from app.extensions import db
+from app.members.models import Member
+from app.notify.services import Reminder, write_reminder
+from app.org.models import Organization, OrgRole
+from app.reports.compliance import branches_with_gaps
+from app.timeutil import local_day, local_tz
+
+ABSENCE_LEVELS = (5, 3)  # months without attendance that alert the secretary (rule 4)
+SECRETARY_ROLES = ("secretary", "deputy_secretary")
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=local_tz())
+
+
+def _local(value: datetime) -> str:
+    return value.astimezone(local_tz()).strftime("%m月%d日 %H:%M")
+
+
+def _expected_ids(activity: Activity) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(Member.id)
+            .join(Organization, Organization.id == Member.org_id)
+            .where(expected_condition(activity))
+        )
+    )
+
+
+def _activity_reminder(activity: Activity, kind: str, title: str, ids: list[int]) -> Reminder:
+    return Reminder(
+        kind=kind,
+        cause=f"activity:{activity.id}",
+        day=local_day(activity.starts_at),
+        title=title,
+        body=f"{activity.title}，{_local(activity.starts_at)}，{activity.location or ''}".rstrip(
+            "，"
+        ),
+        member_ids=ids,
+        data={
+            "activity_id": activity.id,
+            "starts_at": activity.starts_at.astimezone(local_tz()).isoformat(),
+            "page": f"pages/activity/detail?id={activity.id}",
+        },
+    )
+
+
+def _published(where) -> list[Activity]:
+    return list(
+        db.session.scalars(
+            select(Activity).where(Activity.status == "published", where).order_by(Activity.id)
+        )
+    )
+
+
+def activity_published(now: datetime) -> list[Reminder]:
+    """Published activities that have not ended → every expected attendee."""
+    return [
+        _activity_reminder(a, "activity_published", "新活动通知", _expected_ids(a))
+        for a in _published(and_(Activity.published_at <= now, Activity.ends_at > now))
+    ]
+
+
+def activity_before(now: datetime) -> list[Reminder]:
+    """24 h and 1 h before the start, for activities published before that moment."""
+    out = []
+    for kind, ahead, title in (
+        ("activity_24h", timedelta(hours=24), "活动明天开始"),
+        ("activity_1h", timedelta(hours=1), "活动一小时后开始"),
+    ):
+        floor = timedelta(hours=1) if kind == "activity_24h" else timedelta(0)
+        due = _published(and_(Activity.starts_at <= now + ahead, Activity.starts_at > now + floor))
+        # only activities published by then: one published later already had its notice
+        due = [a for a in due if a.published_at and a.published_at <= a.starts_at - ahead]
+        out += [_activity_reminder(a, kind, title, _expected_ids(a)) for a in due]
+    return out
+
+
+def activity_not_checked_in(now: datetime) -> list[Reminder]:
+    """10 minutes after the start → expected attendees with no attendance yet."""
+    out = []
+    for a in _published(
+        and_(Activity.starts_at <= now - timedelta(minutes=10), Activity.checkin_closes_at > now)
+    ):
+        done = set(
+            db.session.scalars(select(Attendance.member_id).where(Attendance.activity_id == a.id))
+        )
+        ids = [i for i in _expected_ids(a) if i not in done]
+        out.append(_activity_reminder(a, "activity_not_checked_in", "活动已开始，您还未签到", ids))
+    return out
+
+
+def political_birthday(now: datetime) -> list[Reminder]:
+    """From 08:00: members whose 入党 anniversary is today, with the years."""
+    today = local_day(now)
+    if now < _at(today, 8):
+        return []
+    days = [today.day]
+    if today.month == 2 and today.day == 28 and not _leap(today.year):
+        days.append(29)  # those who joined on 29 February celebrate on the 28th
+    rows = db.session.execute(
+        select(Member.id, Member.name, Member.joined_on).where(
+            Member.is_active.is_(True),
+            Member.status.in_(("full", "probationary")),
+            Member.joined_on.is_not(None),
+            extract("month", Member.joined_on) == today.month,
+            extract("day", Member.joined_on).in_(days),
+        )
+    ).all()
+    return [
+        Reminder(
+            kind="political_birthday",
+            cause=f"birthday:{today.year}",
+            day=today,
+            title="政治生日快乐",
+            body=f"{r.name}同志，今天是您入党{today.year - r.joined_on.year}周年的政治生日",
+            member_ids=[r.id],
+            data={"years": today.year - r.joined_on.year, "page": "pages/me/index"},
+        )
+        for r in rows
+        if today.year > r.joined_on.year
+    ]
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _secretaries(org_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(OrgRole.member_id).where(
+                OrgRole.org_id == org_id,
+                OrgRole.role.in_(SECRETARY_ROLES),
+                OrgRole.member_id.is_not(None),
+            )
+        )
+    )
+
+
+def compliance_gap(now: datetime) -> list[Reminder]:
+    """On the 20th from 09:00: secretaries of branches missing this month's (quarter's) meetings."""
+    today = local_day(now)
+    if today.day != 20 or now < _at(today, 9):
+        return []
+    out = []
+    for gap in branches_with_gaps(today, now):
+        names = "、".join(gap.missing_labels)
+        out.append(
+            Reminder(
+                kind="compliance_gap",
+                cause=f"compliance:{gap.org_id}:{today:%Y-%m}",
+                day=today,
+                title="本月组织生活尚未完成",
+                body=f"{gap.org_name}尚未召开：{names}",
+                member_ids=_secretaries(gap.org_id),
+                data={"org_id": gap.org_id, "missing": gap.missing, "page": "pages/branch/index"},
+            )
+        )
+    return out
+
+
+def _months_between(start: date, end: date) -> int:
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - (1 if end.day < start.day else 0)
+
+
+def absence_alert(now: datetime) -> list[Reminder]:
+    """From 09:00: tell secretaries about members 3 and 5 months without organisation life."""
+    today = local_day(now)
+    if now < _at(today, 9):
+        return []
+    # approved leave is not absence: a `leave` attendance counts as taking part
+    counted = (*ATTENDED, "leave")
+    last = (
+        select(Attendance.member_id, func.max(Activity.starts_at).label("last_at"))
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .where(Attendance.status.in_(counted), Activity.starts_at <= now)
+        .group_by(Attendance.member_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Member.id, Member.name, Member.org_id, Member.created_at, last.c.last_at)
+        .outerjoin(last, last.c.member_id == Member.id)
+        .where(
+            Member.is_active.is_(True),
+            Member.status.in_(("full", "probationary")),
+            or_(last.c.last_at.is_(None), last.c.last_at <= now - timedelta(days=89)),
+        )
+    ).all()
+    out = []
+    for r in rows:
+        since = local_day(r.last_at or r.created_at)
+        months = _months_between(since, today)
+        level = next((lv for lv in ABSENCE_LEVELS if months >= lv), None)
+        if level is None:
+            continue
+        out.append(
+            Reminder(
+                kind="absence_alert",
+                cause=f"absence:{r.id}:{since.isoformat()}:{level}",
+                day=since,
+                title=f"党员连续{level}个月未参加组织生活",
+                body=f"{r.name}自{since:%Y年%m月%d日}起未参加组织生活，满6个月将按自行脱党处理",
+                member_ids=_secretaries(r.org_id) or _secretaries_above(r.org_id),
+                data={"member_id": r.id, "months": months, "page": "pages/branch/members"},
+            )
+        )
+    return out
+
+
+def _secretaries_above(org_id: int) -> list[int]:
+    org = db.session.get(Organization, org_id)
+    return _secretaries(org.parent_id) if org and org.parent_id else []
+
+
+RULES: list[Callable[[datetime], list[Reminder]]] = [
+    activity_published,
+    activity_before,
+    activity_not_checked_in,
+    political_birthday,
+    compliance_gap,
+    absence_alert,
+]
+
+
+def run_due(now: datetime) -> dict[str, int]:
+    """Write every reminder due at `now`; returns rows added per kind (0 on a re-run)."""
+    added: dict[str, int] = {}
+    for rule in RULES:
+        for reminder in rule(now):
+            added[reminder.kind] = added.get(reminder.kind, 0) + write_reminder(reminder, now)
+    return added

@@ -1,0 +1,1 @@
+"""Committee review: attendance, 三会一课 compliance, study participation, star ratings."""
