@@ -153,6 +153,11 @@ def live(principal: Principal, activity_id: int, now: datetime) -> dict[str, Any
     """The projector's poll: counts and the latest arrivals, in four small queries."""
     activity = get_activity(activity_id)
     require_staff_read(principal, activity.org)
+    return live_counts(activity, now)
+
+
+def live_counts(activity: Activity, now: datetime) -> dict[str, Any]:
+    """Counts and the latest arrivals of an activity (callers check who may see them)."""
     expected = db.session.scalar(
         select(func.count(Member.id))
         .join(Organization, Organization.id == Member.org_id)

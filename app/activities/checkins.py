@@ -258,6 +258,11 @@ def current_code(principal: Principal, activity_id: int, now: datetime) -> dict[
     activity = get_managed_activity(principal, activity_id)
     check_open_state(activity)
     check_window(activity, now)
+    return rotating_code(activity, now)
+
+
+def rotating_code(activity: Activity, now: datetime) -> dict[str, Any]:
+    """The code of an open activity at `now` (callers check scope, state and window first)."""
     window = tokens.window_of(now)
     token = tokens.checkin_token(activity.id, window)
     expires_at = tokens.window_end(window)
