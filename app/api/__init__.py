@@ -16,8 +16,19 @@ def register_blueprints(api: Api) -> None:
         members,
         notifications,
         orgs,
+        reports,
     )
 
-    modules = (health, auth, orgs, members, enterprises, activities, attendance, notifications)
+    modules = (
+        health,
+        auth,
+        orgs,
+        members,
+        enterprises,
+        activities,
+        attendance,
+        notifications,
+        reports,
+    )
     for module in modules:
         api.register_blueprint(module.blp)

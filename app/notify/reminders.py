@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy import and_, extract, func, or_, select, union_all
 
-from app.activities.models import ATTENDED, Activity, Attendance
+from app.activities.models import ATTENDED, Activity, Attendance, AttendanceRequest
 from app.activities.services import expected_condition
 from app.extensions import db
 from app.members.models import Member
@@ -186,13 +186,20 @@ def absence_alert(now: datetime) -> list[Reminder]:
     today = local_day(now)
     if now < _at(today, 9):
         return []
-    # approved leave is not absence: a `leave` attendance counts as taking part
-    counted = (*ATTENDED, "leave")
+    # approved leave is not absence: leave (a row or an approved request) counts as taking part
+    took_part = union_all(
+        select(Attendance.member_id, Attendance.activity_id).where(
+            Attendance.status.in_((*ATTENDED, "leave"))
+        ),
+        select(AttendanceRequest.member_id, AttendanceRequest.activity_id).where(
+            AttendanceRequest.kind == "leave", AttendanceRequest.status == "approved"
+        ),
+    ).subquery()
     last = (
-        select(Attendance.member_id, func.max(Activity.starts_at).label("last_at"))
-        .join(Activity, Activity.id == Attendance.activity_id)
-        .where(Attendance.status.in_(counted), Activity.starts_at <= now)
-        .group_by(Attendance.member_id)
+        select(took_part.c.member_id, func.max(Activity.starts_at).label("last_at"))
+        .join(Activity, Activity.id == took_part.c.activity_id)
+        .where(Activity.status == "published", Activity.starts_at <= now)
+        .group_by(took_part.c.member_id)
         .subquery()
     )
     rows = db.session.execute(

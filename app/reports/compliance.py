@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
-from app.activities.models import ACTIVITY_TYPE_LABELS, ATTENDED, Activity, Attendance
+from app.activities.models import ACTIVITY_TYPE_LABELS
 from app.extensions import db
 from app.org.models import COMMITTEE_ROLES, Organization, OrgRole
+from app.reports.stats import activity_filter, activity_stats, held_condition
 from app.timeutil import local_midnight
 
 MONTH, QUARTER, YEAR = "month", "quarter", "year"
@@ -37,6 +39,7 @@ REQUIREMENTS = (
     Requirement("heart_talk", YEAR),  # 谈心谈话
 )
 MIN_COMMITTEE = 3
+REQUIRED_TYPES = tuple(r.type for r in REQUIREMENTS)
 
 
 def period_bounds(day: date, period: str) -> tuple[date, date]:
@@ -90,34 +93,27 @@ def applies(req: Requirement, features: tuple[bool, bool]) -> bool:
 def held_counts(
     branch_ids: list[int], start: date, end: date, now: datetime
 ) -> dict[tuple[int, str], int]:
-    """Meetings held per (branch, type) in [start, end): published, started, attended.
+    """Meetings held per (branch, type) with start in [start, end) and begun by `now`.
 
-    A meeting counts when it was not cancelled, has begun by `now` and somebody attended
-    (a meeting nobody came to was not held). Meetings of a branch's groups count for
-    group_meeting of the branch.
+    Held means published (a cancelled one never counts), attended, and for 支部党员大会 and
+    支委会 quorate (see app.reports.stats.held_condition). A group's meetings count for its
+    branch.
     """
-    attended = (
-        select(Attendance.id)
-        .where(Attendance.activity_id == Activity.id, Attendance.status.in_(ATTENDED))
-        .exists()
+    stats = activity_stats(
+        activity_filter(None, local_midnight(start), min(local_midnight(end), now), REQUIRED_TYPES),
+        now,
     )
-    host = func.coalesce(
-        select(Organization.parent_id)
-        .where(Organization.id == Activity.org_id, Organization.type == "group")
-        .scalar_subquery(),
-        Activity.org_id,
-    )
+    host = aliased(Organization)
+    branch = func.coalesce(case((host.type == "group", host.parent_id)), host.id)
     rows = db.session.execute(
-        select(host.label("branch_id"), Activity.type, func.count(Activity.id))
-        .where(
-            Activity.status == "published",
-            Activity.starts_at >= local_midnight(start),
-            Activity.starts_at < min(local_midnight(end), now),
-            attended,
-        )
-        .group_by(host, Activity.type)
+        select(branch, stats.c.type, func.count())
+        .select_from(stats)
+        .join(host, host.id == stats.c.host_id)
+        .where(held_condition(stats))
+        .group_by(branch, stats.c.type)
     ).all()
-    return {(b, t): n for b, t, n in rows if b in set(branch_ids)}
+    wanted = set(branch_ids)
+    return {(b, t): n for b, t, n in rows if b in wanted}
 
 
 @dataclass

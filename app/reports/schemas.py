@@ -1,0 +1,168 @@
+"""Report query arguments and the JSON shapes of the reports."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.schemas import LocalDateTime
+
+FORMAT = ma.fields.String(
+    load_default="json",
+    validate=validate.OneOf(["json", "csv", "xlsx"]),
+    metadata={"description": "json (default), csv (UTF-8 with BOM) or xlsx"},
+)
+YEAR = validate.Range(min=2000, max=2100)
+
+
+class AttendanceArgsSchema(ma.Schema):
+    """Which subtree and period; per branch (default) or per activity."""
+
+    org_id = ma.fields.Integer()
+    from_ = ma.fields.Date(data_key="from")
+    to = ma.fields.Date()
+    by = ma.fields.String(load_default="branch", validate=validate.OneOf(["branch", "activity"]))
+    format = FORMAT
+
+
+class ComplianceArgsSchema(ma.Schema):
+    """Which subtree and year (or one quarter of it)."""
+
+    org_id = ma.fields.Integer()
+    year = ma.fields.Integer(validate=YEAR)
+    quarter = ma.fields.Integer(validate=validate.Range(min=1, max=4))
+    format = FORMAT
+
+
+class MembersArgsSchema(ma.Schema):
+    """Which subtree and year."""
+
+    org_id = ma.fields.Integer()
+    year = ma.fields.Integer(validate=YEAR)
+    format = FORMAT
+
+
+class MemberReportArgsSchema(ma.Schema):
+    """Which year."""
+
+    year = ma.fields.Integer(validate=YEAR)
+
+
+class CountsMixin(ma.Schema):
+    """Counts by status and the rate (leave excluded from the base)."""
+
+    expected = ma.fields.Integer()
+    present = ma.fields.Integer()
+    late = ma.fields.Integer()
+    makeup = ma.fields.Integer()
+    leave = ma.fields.Integer()
+    absent = ma.fields.Integer()
+    pending = ma.fields.Integer(metadata={"description": "window not closed yet"})
+    rate = ma.fields.Float(allow_none=True)
+
+
+class AttendanceRowSchema(CountsMixin):
+    """One branch (or one activity) of the attendance report."""
+
+    org_id = ma.fields.Integer()
+    org_name = ma.fields.String()
+    activities = ma.fields.Integer()
+    general_meetings = ma.fields.Integer()
+    quorate_meetings = ma.fields.Integer()
+    activity_id = ma.fields.Integer()
+    title = ma.fields.String()
+    type = ma.fields.String()
+    type_label = ma.fields.String()
+    starts_at = LocalDateTime()
+    quorate = ma.fields.Boolean(allow_none=True)
+
+
+class AttendanceReportSchema(ma.Schema):
+    """The attendance report."""
+
+    org_id = ma.fields.Integer()
+    org_name = ma.fields.String()
+    from_ = ma.fields.Date(data_key="from", attribute="from")
+    to = ma.fields.Date()
+    rows = ma.fields.List(ma.fields.Nested(AttendanceRowSchema))
+    totals = ma.fields.Nested(CountsMixin)
+
+
+class ComplianceItemSchema(ma.Schema):
+    """Held vs required for one meeting kind in the period closing this month."""
+
+    type = ma.fields.String()
+    type_label = ma.fields.String()
+    period = ma.fields.String(metadata={"description": "month | quarter | year"})
+    held = ma.fields.Integer()
+    required = ma.fields.Integer()
+    status = ma.fields.String(metadata={"description": "met | missed | open | future"})
+
+
+class ComplianceMonthSchema(ma.Schema):
+    """One month column of a branch."""
+
+    month = ma.fields.Integer()
+    items = ma.fields.List(ma.fields.Nested(ComplianceItemSchema))
+
+
+class ComplianceBranchSchema(ma.Schema):
+    """One branch row of the matrix."""
+
+    org_id = ma.fields.Integer()
+    org_name = ma.fields.String()
+    has_committee = ma.fields.Boolean()
+    has_groups = ma.fields.Boolean()
+    months = ma.fields.List(ma.fields.Nested(ComplianceMonthSchema))
+    gaps = ma.fields.List(ma.fields.String())
+
+
+class ComplianceReportSchema(ma.Schema):
+    """The 三会一课 matrix."""
+
+    org_id = ma.fields.Integer()
+    org_name = ma.fields.String()
+    year = ma.fields.Integer()
+    quarter = ma.fields.Integer(allow_none=True)
+    branches = ma.fields.List(ma.fields.Nested(ComplianceBranchSchema))
+
+
+class MemberRowSchema(ma.Schema):
+    """A member's attendance figures (no phone: reports are shared)."""
+
+    member_id = ma.fields.Integer()
+    name = ma.fields.String()
+    status = ma.fields.String()
+    status_label = ma.fields.String()
+    org_id = ma.fields.Integer()
+    org_name = ma.fields.String()
+    attended = ma.fields.Integer()
+    last_attended_at = LocalDateTime(allow_none=True)
+    months_without_attendance = ma.fields.Integer()
+    absence_flag = ma.fields.Integer(
+        allow_none=True, metadata={"description": "3 or 5 when flagged by the 6-month rule"}
+    )
+    points = ma.fields.Integer()
+
+
+class MembersReportSchema(ma.Schema):
+    """Members of a subtree."""
+
+    org_id = ma.fields.Integer()
+    org_name = ma.fields.String()
+    year = ma.fields.Integer()
+    rows = ma.fields.List(ma.fields.Nested(MemberRowSchema))
+
+
+class MonthCountSchema(ma.Schema):
+    """Attended activities in one month."""
+
+    month = ma.fields.Integer()
+    attended = ma.fields.Integer()
+
+
+class MemberReportSchema(MemberRowSchema):
+    """One member's report."""
+
+    year = ma.fields.Integer()
+    months = ma.fields.List(ma.fields.Nested(MonthCountSchema))

@@ -1,0 +1,436 @@
+"""The committee's reports: attendance, 三会一课 compliance, members. Each is a few GROUP BY
+queries in the database; Python only shapes the aggregated rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, select, union_all
+from sqlalchemy.orm import aliased
+
+from app.activities.attendance import rate
+from app.activities.models import (
+    ACTIVITY_TYPE_LABELS,
+    ATTENDED,
+    Activity,
+    Attendance,
+    AttendanceRequest,
+)
+from app.auth import Principal
+from app.errors import APIError, forbidden, not_found
+from app.extensions import db
+from app.members.models import STATUS_LABELS, Member
+from app.org.models import Organization
+from app.org.services import get_org
+from app.points.models import MemberPoints
+from app.reports import compliance as rules
+from app.reports.stats import activity_filter, activity_stats, held_condition, quorate_condition
+from app.timeutil import local_day, local_midnight, local_tz
+
+ABSENCE_FLAGS = (3, 5)  # months without attendance that are flagged (rule 4)
+
+
+@dataclass
+class Scope:
+    """The org a report is about and the period, as local dates and UTC bounds."""
+
+    org: Organization
+    start: date
+    end: date  # exclusive
+
+    @property
+    def start_at(self) -> datetime:
+        """The UTC instant the period starts."""
+        return local_midnight(self.start)
+
+    @property
+    def end_at(self) -> datetime:
+        """The UTC instant the period ends."""
+        return local_midnight(self.end)
+
+    def label(self) -> str:
+        """`2026-01-01 至 2026-12-31` for titles."""
+        return f"{self.start:%Y-%m-%d} 至 {self.end - timedelta(days=1):%Y-%m-%d}"
+
+
+def report_org(principal: Principal, org_id: int | None) -> Organization:
+    """The org a staff report covers: the one asked for (in scope), else the caller's top."""
+    if not principal.is_staff:
+        raise forbidden("报表仅限组织管理人员查看")
+    if org_id is not None:
+        org = get_org(org_id)
+        principal.require_read(org)
+        return org
+    if principal.is_admin:
+        top = db.session.scalar(
+            select(Organization)
+            .where(Organization.parent_id.is_(None), Organization.is_active.is_(True))
+            .order_by(Organization.id)
+        )
+        if top is None:
+            raise not_found("组织")
+        return top
+    grant = min(principal.grants, key=lambda g: g.org_path.count("/"))
+    return get_org(grant.org_id)
+
+
+def period(args: dict[str, Any], now: datetime) -> tuple[date, date]:
+    """[from, to] from the query (inclusive `to`), defaulting to this year so far."""
+    today = local_day(now)
+    start = args.get("from") or date(today.year, 1, 1)
+    end = (args.get("to") or today) + timedelta(days=1)
+    if end <= start:
+        raise APIError(
+            400, "report.bad_period", "结束日期不能早于开始日期", {"to": ["早于开始日期"]}
+        )
+    if (end - start).days > 366 * 3:
+        raise APIError(400, "report.period_too_long", "统计区间最长3年", {"to": ["区间过长"]})
+    return start, end
+
+
+def _branch_expr(host):
+    """SQL: the branch an activity host counts for (a group → its branch)."""
+    return func.coalesce(case((host.type == "group", host.parent_id)), host.id)
+
+
+# --- attendance ---------------------------------------------------------------------------------
+
+
+def attendance_report(scope: Scope, now: datetime, by_activity: bool = False) -> dict[str, Any]:
+    """Per branch (or per activity): expected, present, late, leave, absent, make-up, rate."""
+    stats = activity_stats(activity_filter(scope.org.path, scope.start_at, scope.end_at), now)
+    host = aliased(Organization)
+    branch_org = aliased(Organization)
+    branch = _branch_expr(host)
+    rows_out = []
+    if by_activity:
+        rows = db.session.execute(
+            select(stats, branch.label("branch_id"))
+            .join(host, host.id == stats.c.host_id)
+            .order_by(stats.c.starts_at, stats.c.activity_id)
+        ).all()
+        names = _org_names({r.branch_id for r in rows})
+        for r in rows:
+            rows_out.append(
+                {
+                    "activity_id": r.activity_id,
+                    "title": r.title,
+                    "type": r.type,
+                    "type_label": ACTIVITY_TYPE_LABELS[r.type],
+                    "starts_at": r.starts_at,
+                    "org_id": r.branch_id,
+                    "org_name": names.get(r.branch_id, ""),
+                    **_counts(r),
+                    "quorate": (r.voters_present * 2 > r.voters)
+                    if r.type == "general_meeting"
+                    else None,
+                }
+            )
+    else:
+        sums = [
+            func.sum(getattr(stats.c, c)).label(c)
+            for c in ("expected", "present", "late", "makeup", "leave", "absent", "pending")
+        ]
+        rows = db.session.execute(
+            select(
+                branch.label("branch_id"),
+                branch_org.name,
+                func.count().label("activities"),
+                *sums,
+                func.sum(case((quorate_condition(stats), 1), else_=0)).label("quorate"),
+                func.sum(case((stats.c.type == "general_meeting", 1), else_=0)).label("general"),
+            )
+            .select_from(stats)
+            .join(host, host.id == stats.c.host_id)
+            .join(branch_org, branch_org.id == branch)
+            .group_by(branch, branch_org.name, branch_org.path)
+            .order_by(branch_org.path)
+        ).all()
+        for r in rows:
+            rows_out.append(
+                {
+                    "org_id": r.branch_id,
+                    "org_name": r.name,
+                    "activities": r.activities,
+                    **_counts(r),
+                    "general_meetings": int(r.general or 0),
+                    "quorate_meetings": int(r.quorate or 0),
+                }
+            )
+    totals = _totals(rows_out)
+    return {
+        "org_id": scope.org.id,
+        "org_name": scope.org.name,
+        "from": scope.start,
+        "to": scope.end - timedelta(days=1),
+        "rows": rows_out,
+        "totals": totals,
+    }
+
+
+def _counts(r) -> dict[str, Any]:
+    counts = {
+        k: int(getattr(r, k) or 0)
+        for k in ("expected", "present", "late", "makeup", "leave", "absent", "pending")
+    }
+    attended = counts["present"] + counts["late"] + counts["makeup"]
+    # those still able to check in are not counted either way yet
+    return {
+        **counts,
+        "rate": rate(attended, counts["expected"] - counts["pending"], counts["leave"]),
+    }
+
+
+def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("expected", "present", "late", "makeup", "leave", "absent", "pending")
+    sums = {k: sum(r[k] for r in rows) for k in keys}
+    attended = sums["present"] + sums["late"] + sums["makeup"]
+    return {**sums, "rate": rate(attended, sums["expected"] - sums["pending"], sums["leave"])}
+
+
+def _org_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Organization.id, Organization.name).where(Organization.id.in_(ids))
+    )
+    return dict(rows.all())
+
+
+# --- compliance ---------------------------------------------------------------------------------
+
+
+def month_starts(year: int) -> list[date]:
+    """The first day of each month of `year`, and 1 January of the next."""
+    return [date(year, m, 1) for m in range(1, 13)] + [date(year + 1, 1, 1)]
+
+
+def compliance_report(
+    scope_org: Organization, year: int, now: datetime, quarter: int | None = None
+) -> dict[str, Any]:
+    """Branches × months: held vs required per meeting kind, the gaps named, study hours."""
+    branches = db.session.execute(
+        select(Organization.id, Organization.name)
+        .where(
+            Organization.type == "branch",
+            Organization.is_active.is_(True),
+            Organization.path.like(scope_org.path + "%"),
+        )
+        .order_by(Organization.path)
+    ).all()
+    ids = [b.id for b in branches]
+    bounds = month_starts(year)
+    months = (
+        list(range(1, 13)) if quarter is None else list(range(3 * quarter - 2, 3 * quarter + 1))
+    )
+    held = _held_by_month(scope_org.path, bounds, now) if ids else {}
+    features = rules.branch_features(ids) if ids else {}
+    today = local_day(now)
+    out = []
+    for b in branches:
+        month_rows, gaps = [], []
+        for m in months:
+            items = []
+            for req in rules.REQUIREMENTS:
+                if not rules.applies(req, features[b.id]):
+                    continue
+                first, after = rules.period_bounds(date(year, m, 1), req.period)
+                if rules.period_bounds(date(year, m, 1), rules.MONTH)[1] != after:
+                    continue  # shown in the month its period closes
+                count = sum(
+                    held.get((b.id, req.type, mm), 0)
+                    for mm in range(first.month, first.month + _months(req.period))
+                )
+                due = after <= today or (first <= today < after)
+                status = "met" if count >= req.times else ("missed" if after <= today else "open")
+                items.append(
+                    {
+                        "type": req.type,
+                        "type_label": ACTIVITY_TYPE_LABELS[req.type],
+                        "period": req.period,
+                        "held": count,
+                        "required": req.times,
+                        "status": status if due else "future",
+                    }
+                )
+                if status == "missed":
+                    gaps.append(f"{m}月：{ACTIVITY_TYPE_LABELS[req.type]}")
+            month_rows.append({"month": m, "items": items})
+        out.append(
+            {
+                "org_id": b.id,
+                "org_name": b.name,
+                "has_committee": features[b.id][0],
+                "has_groups": features[b.id][1],
+                "months": month_rows,
+                "gaps": gaps,
+            }
+        )
+    return {
+        "org_id": scope_org.id,
+        "org_name": scope_org.name,
+        "year": year,
+        "quarter": quarter,
+        "branches": out,
+    }
+
+
+def _months(period: str) -> int:
+    return {rules.MONTH: 1, rules.QUARTER: 3, rules.YEAR: 12}[period]
+
+
+def _held_by_month(org_path: str, bounds: list[date], now: datetime) -> dict[tuple, int]:
+    """Held meetings per (branch, type, month) in one query; months bucketed with CASE."""
+    instants = [local_midnight(d) for d in bounds]
+    stats = activity_stats(
+        activity_filter(org_path, instants[0], min(instants[-1], now), rules.REQUIRED_TYPES),
+        now,
+    )
+    bucket = case(*((stats.c.starts_at < instants[i + 1], i + 1) for i in range(12)), else_=None)
+    host = aliased(Organization)
+    branch = _branch_expr(host)
+    rows = db.session.execute(
+        select(branch, stats.c.type, bucket, func.count())
+        .select_from(stats)
+        .join(host, host.id == stats.c.host_id)
+        .where(held_condition(stats))
+        .group_by(branch, stats.c.type, bucket)
+    ).all()
+    return {(b, t, m): n for b, t, m, n in rows if m is not None}
+
+
+# --- members ------------------------------------------------------------------------------------
+
+
+def _took_part():
+    """(member, activity) pairs where the member attended or was on approved leave."""
+    return union_all(
+        select(Attendance.member_id, Attendance.activity_id, Attendance.status).where(
+            Attendance.status.in_((*ATTENDED, "leave"))
+        ),
+        select(
+            AttendanceRequest.member_id,
+            AttendanceRequest.activity_id,
+            AttendanceRequest.kind,
+        ).where(AttendanceRequest.kind == "leave", AttendanceRequest.status == "approved"),
+    ).subquery("took_part")
+
+
+def months_without(last: datetime | None, since: datetime, now: datetime) -> int:
+    """Whole months from the last attendance (or joining the system) to now."""
+    start = local_day(last or since)
+    end = local_day(now)
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return max(0, months - (1 if end.day < start.day else 0))
+
+
+def member_rows(scope_org: Organization, now: datetime, year: int) -> list[dict[str, Any]]:
+    """Per member of a subtree: attended this year, last attendance, months without, points."""
+    tp = _took_part()
+    start = local_midnight(date(year, 1, 1))
+    attended = func.sum(
+        case(
+            (and_(tp.c.status.in_(ATTENDED), Activity.starts_at >= start), 1),
+            else_=0,
+        )
+    )
+    agg = (
+        select(
+            tp.c.member_id,
+            attended.label("attended"),
+            func.max(case((tp.c.status.in_(ATTENDED), Activity.starts_at))).label("last_at"),
+            func.max(Activity.starts_at).label("last_part_at"),
+        )
+        .join(Activity, Activity.id == tp.c.activity_id)
+        .where(Activity.status == "published", Activity.starts_at <= now)
+        .group_by(tp.c.member_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Member.id,
+            Member.name,
+            Member.status,
+            Member.org_id,
+            Organization.name.label("org_name"),
+            Member.created_at,
+            agg.c.attended,
+            agg.c.last_at,
+            agg.c.last_part_at,
+            func.coalesce(MemberPoints.total, 0).label("points"),
+        )
+        .join(Organization, Organization.id == Member.org_id)
+        .outerjoin(agg, agg.c.member_id == Member.id)
+        .outerjoin(MemberPoints, MemberPoints.member_id == Member.id)
+        .where(Member.is_active.is_(True), Organization.path.like(scope_org.path + "%"))
+        .order_by(Organization.path, Member.id)
+    ).all()
+    out = []
+    for r in rows:
+        months = months_without(r.last_part_at, r.created_at, now)
+        out.append(
+            {
+                "member_id": r.id,
+                "name": r.name,
+                "status": r.status,
+                "status_label": STATUS_LABELS[r.status],
+                "org_id": r.org_id,
+                "org_name": r.org_name,
+                "attended": int(r.attended or 0),
+                "last_attended_at": r.last_at,
+                "months_without_attendance": months,
+                "absence_flag": max((f for f in ABSENCE_FLAGS if months >= f), default=None),
+                "points": int(r.points),
+            }
+        )
+    return out
+
+
+def member_report(principal: Principal, member_id: int, now: datetime, year: int) -> dict:
+    """One member: attendance by month, last attendance, months without, points."""
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise not_found("党员")
+    if principal.member_id != member.id and not (
+        principal.is_staff and principal.can_read_org(member.org)
+    ):
+        raise forbidden("无权查看该党员的报表")
+    bounds = [local_midnight(d) for d in month_starts(year)]
+    bucket = case(*((Activity.starts_at < bounds[i + 1], i + 1) for i in range(12)), else_=None)
+    tp = _took_part()
+    by_month = dict(
+        db.session.execute(
+            select(bucket, func.count())
+            .select_from(tp)
+            .join(Activity, Activity.id == tp.c.activity_id)
+            .where(
+                tp.c.member_id == member.id,
+                tp.c.status.in_(ATTENDED),
+                Activity.status == "published",
+                Activity.starts_at >= bounds[0],
+                Activity.starts_at < min(bounds[-1], now),
+            )
+            .group_by(bucket)
+        ).all()
+    )
+    row = next((r for r in member_rows(member.org, now, year) if r["member_id"] == member.id), None)
+    if row is None:  # an inactive member: compute the same figures without the list filter
+        row = {"member_id": member.id, "name": member.name, "points": 0}
+    return {
+        **row,
+        "year": year,
+        "months": [{"month": m, "attended": int(by_month.get(m, 0))} for m in range(1, 13)],
+    }
+
+
+def local_year(now: datetime) -> int:
+    """The current year in the display zone."""
+    return now.astimezone(local_tz()).year
+
+
+def in_scope_or_403(principal: Principal, org: Organization) -> None:
+    """Secretaries see their own subtree only."""
+    if not principal.can_read_org(org) or not principal.is_staff:
+        raise forbidden("无权查看该组织的报表")

@@ -1,0 +1,92 @@
+"""How each report flattens into rows and columns for CSV and Excel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.reports.exports import Column
+
+COUNTS = [
+    Column("应到", "expected", 8),
+    Column("签到", "present", 8),
+    Column("迟到", "late", 8),
+    Column("补签", "makeup", 8),
+    Column("请假", "leave", 8),
+    Column("缺席", "absent", 8),
+    Column("未签到", "pending", 8),
+    Column("出勤率", "rate", 10, "0.0%"),
+]
+
+
+def attendance(report: dict[str, Any], by: str) -> tuple[str, str, list[Column], list[dict]]:
+    """Filename, title, columns and rows of the attendance report."""
+    period = f"{report['from']} 至 {report['to']}"
+    title = f"{report['org_name']} 出勤统计（{period}）"
+    if by == "activity":
+        columns = [
+            Column("开始时间", "starts_at", 18, "yyyy-mm-dd hh:mm"),
+            Column("活动", "title", 30),
+            Column("类型", "type_label", 14),
+            Column("组织", "org_name", 24),
+            *COUNTS,
+            Column("达到法定人数", "quorate", 12),
+        ]
+    else:
+        columns = [
+            Column("组织", "org_name", 28),
+            Column("活动数", "activities", 8),
+            *COUNTS,
+            Column("党员大会", "general_meetings", 10),
+            Column("达到法定人数", "quorate_meetings", 12),
+        ]
+    rows = [*report["rows"], {"org_name": "合计", "title": "合计", **report["totals"]}]
+    return f"attendance-{report['from']}-{report['to']}", title, columns, rows
+
+
+def compliance(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
+    """One line per branch, month and meeting kind."""
+    status = {"met": "已完成", "missed": "未完成", "open": "进行中", "future": "未到期"}
+    period = {"month": "月", "quarter": "季度", "year": "年度"}
+    rows = [
+        {
+            "org_name": b["org_name"],
+            "month": m["month"],
+            "type_label": item["type_label"],
+            "period": period[item["period"]],
+            "held": item["held"],
+            "required": item["required"],
+            "status": status[item["status"]],
+        }
+        for b in report["branches"]
+        for m in b["months"]
+        for item in m["items"]
+    ]
+    columns = [
+        Column("支部", "org_name", 28),
+        Column("月份", "month", 6),
+        Column("会议", "type_label", 14),
+        Column("周期", "period", 6),
+        Column("已开", "held", 6),
+        Column("应开", "required", 6),
+        Column("状态", "status", 8),
+    ]
+    title = f"{report['org_name']} {report['year']}年三会一课完成情况"
+    return f"compliance-{report['year']}", title, columns, rows
+
+
+def members(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
+    """One line per member."""
+    flag = {3: "满3个月", 5: "满5个月", None: ""}
+    rows = [{**r, "flag": flag[r["absence_flag"]]} for r in report["rows"]]
+    columns = [
+        Column("姓名", "name", 10),
+        Column("身份", "status_label", 12),
+        Column("组织", "org_name", 24),
+        Column("本年参加", "attended", 10),
+        Column("最近参加", "last_attended_at", 18, "yyyy-mm-dd hh:mm"),
+        Column("连续未参加(月)", "months_without_attendance", 14),
+        Column("预警", "flag", 10),
+        Column("积分", "points", 8),
+    ]
+    title = f"{report['org_name']} {report['year']}年党员组织生活情况"
+    return f"members-{report['year']}", title, columns, rows
