@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
+from werkzeug.routing import IntegerConverter
 
 from app.config import check_production_secrets, load_config
 from app.errors import APIError, register_error_handlers
@@ -19,6 +20,15 @@ from app.openapi import Api
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 BODY_TYPES = frozenset({"application/json", "multipart/form-data"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` ids are bounded to a 32-bit signed integer: a larger one is a 404, not an
+    overflow deep in the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 class RequestIdFilter(logging.Filter):
@@ -64,6 +74,7 @@ def create_app(
     init_jwt(app)
     _request_hooks(app)
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     api = Api(app, spec_kwargs=_spec_kwargs())
     app.extensions["smorest_api"] = api
     from app.api import register_blueprints

@@ -202,6 +202,11 @@ def is_revoked(jti: str) -> bool:
     )
 
 
+def login_rate_limit() -> str:
+    """The configured limit for password login, WeChat login and binding (Flask-Limiter)."""
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
 def current_principal() -> Principal:
     """The principal of the current request (set by the access decorator)."""
     principal = g.get("principal")

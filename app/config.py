@@ -32,6 +32,7 @@ class Defaults:
     WECHAT_API_BASE: str = "https://api.weixin.qq.com"
     WECHAT_TIMEOUT_SECONDS: float = 5.0
 
+    PASSWORD_HASH_METHOD: str = "scrypt"  # noqa: S105 — a method name; tests use a cheap one
     JWT_ACCESS_MINUTES: int = 15
     JWT_REFRESH_DAYS: int = 30
     BIND_TOKEN_SECONDS: int = 600

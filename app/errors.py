@@ -45,6 +45,13 @@ def validation_error(details: dict[str, Any], message: str = "请求参数有误
     return APIError(400, "validation_error", message, details)
 
 
+# OperationalErrors that mean "the database cannot serve now" (down, restarting, busy).
+_UNAVAILABLE = re.compile(
+    r"could not connect|connection|server closed|terminating|shutting down|starting up"
+    r"|database is locked|timeout|timed out|recovery mode|too many clients",
+    re.IGNORECASE,
+)
+
 _HTTP_CODES: dict[int, tuple[str, str]] = {
     400: ("request.bad_request", "请求有误"),
     401: ("auth.required", "请先登录"),
@@ -160,8 +167,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _db_down(exc: OperationalError):
         _rollback()
-        log.error("database unavailable [%s]: %s", g.get("request_id"), exc.orig)
-        return envelope(503, "service.db_unavailable", "数据库暂不可用，请稍后再试")
+        if exc.connection_invalidated or _UNAVAILABLE.search(str(exc.orig)):
+            log.error("database unavailable [%s]: %s", g.get("request_id"), exc.orig)
+            return envelope(503, "service.db_unavailable", "数据库暂不可用，请稍后再试")
+        # anything else (a missing table, bad SQL) is our bug, not the database's absence
+        log.exception("database error [%s]", g.get("request_id"))
+        return envelope(
+            500, "internal_error", "服务器内部错误", {"request_id": g.get("request_id")}
+        )
 
     @app.errorhandler(DBAPIError)
     def _db_error(exc: DBAPIError):

@@ -6,7 +6,7 @@ from flask import current_app
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from app.accounts import services as accounts
-from app.auth import Access, Principal, access, current_principal, principal_for
+from app.auth import Access, Principal, access, current_principal, login_rate_limit, principal_for
 from app.errors import APIError
 from app.extensions import db, limiter
 from app.openapi import Blueprint
@@ -25,10 +25,6 @@ from miniprogram_api.schemas import (
 blp = Blueprint("mp", __name__, url_prefix="/api/mp/v1", description="Mini-program surface")
 
 
-def _login_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
-
-
 def _checkin_limit() -> str:
     return current_app.config["RATELIMIT_CHECKIN"]
 
@@ -36,7 +32,7 @@ def _checkin_limit() -> str:
 @blp.route("/login", methods=["POST"])
 @blp.arguments(WxLoginSchema)
 @blp.response(200, WxLoginResultSchema)
-@limiter.limit(_login_limit)
+@limiter.limit(login_rate_limit)
 @access(Access.PUBLIC)
 def wx_login(data):
     """wx.login() code → tokens for a bound member, or `{needs_binding, bind_token}`."""
@@ -48,7 +44,7 @@ def wx_login(data):
 @blp.route("/bind", methods=["POST"])
 @blp.arguments(BindSchema)
 @blp.response(200, TokenPairSchema)
-@limiter.limit(_login_limit)
+@limiter.limit(login_rate_limit)
 @access(Access.PUBLIC)
 def bind(data):
     """Bind this WeChat account to the member named by the invite code (once per invite)."""

@@ -146,3 +146,15 @@ def test_security_headers(client):
     r = client.get("/healthz")
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize("raw", ["99999999999999999999", "2147483648", "-1"])
+def test_out_of_range_ids_in_paths_are_404(client, park, raw):
+    r = client.get(f"/api/v1/orgs/{raw}", headers=park.headers.admin)
+    assert_envelope(r, 404, "not_found")
+
+
+def test_path_ids_are_documented_as_bounded_integers(client):
+    spec = client.get("/api/openapi.json").json
+    [param] = spec["paths"]["/api/v1/orgs/{org_id}"]["parameters"]
+    assert param["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}

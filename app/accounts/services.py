@@ -39,7 +39,9 @@ def create_user(
         raise APIError(409, "auth.username_taken", "用户名已存在", {"username": ["已存在"]})
     user = User(
         username=username,
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        ),
         is_admin=is_admin,
         display_name=display_name or username,
         member_id=member_id,
@@ -53,7 +55,9 @@ def set_password(user: User, password: str) -> None:
     """Replace a user's password."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise APIError(400, "auth.weak_password", "密码至少8位", {"password": ["太短"]})
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(
+        password, method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
 
 
 def password_login(username: str, password: str, now: datetime) -> dict[str, str]:

@@ -6,7 +6,7 @@ from flask_jwt_extended import create_access_token, get_jwt
 
 from app.accounts import services
 from app.accounts.schemas import LoginSchema, LogoutSchema, MeSchema, TokenSchema
-from app.auth import Access, access, current_principal
+from app.auth import Access, access, current_principal, login_rate_limit
 from app.extensions import db, limiter
 from app.openapi import Blueprint
 from app.timeutil import utcnow
@@ -14,16 +14,10 @@ from app.timeutil import utcnow
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Authentication")
 
 
-def _login_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["RATELIMIT_LOGIN"]
-
-
 @blp.route("/auth/login", methods=["POST"])
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
-@limiter.limit(_login_limit)
+@limiter.limit(login_rate_limit)
 @access(Access.PUBLIC)
 def login(data):
     """Username + password → access and refresh tokens."""

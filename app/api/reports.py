@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from app.auth import Access, access, current_principal
 from app.openapi import Blueprint
 from app.reports import services, tables
@@ -31,6 +34,11 @@ DOWNLOADS = {
 }
 
 
+def _respond(fmt: str, report: dict[str, Any], table: Callable[[dict[str, Any]], tuple]):
+    """The report as JSON, or flattened by `table` into a CSV/XLSX download."""
+    return report if fmt == "json" else export(fmt, *table(report))
+
+
 @blp.route("/attendance", methods=["GET"])
 @blp.arguments(AttendanceArgsSchema, location="query")
 @blp.response(200, AttendanceReportSchema)
@@ -38,15 +46,8 @@ DOWNLOADS = {
 @access(Access.STAFF)
 def attendance(args):
     """Attendance per branch (or `by=activity`): expected, present, late, leave, absent, rate."""
-    now = utcnow()
-    org = services.report_org(current_principal(), args.get("org_id"))
-    start, end = services.period({"from": args.get("from_"), "to": args.get("to")}, now)
-    report = services.attendance_report(
-        services.Scope(org, start, end), now, args["by"] == "activity"
-    )
-    if args["format"] == "json":
-        return report
-    return export(args["format"], *tables.attendance(report, args["by"]))
+    report = services.attendance_for(current_principal(), args, utcnow())
+    return _respond(args["format"], report, lambda r: tables.attendance(r, args["by"]))
 
 
 @blp.route("/compliance", methods=["GET"])
@@ -56,13 +57,8 @@ def attendance(args):
 @access(Access.STAFF)
 def compliance(args):
     """三会一课 matrix: branches × months, held vs required per meeting kind, gaps named."""
-    now = utcnow()
-    org = services.report_org(current_principal(), args.get("org_id"))
-    year = args.get("year") or services.local_year(now)
-    report = services.compliance_report(org, year, now, args.get("quarter"))
-    if args["format"] == "json":
-        return report
-    return export(args["format"], *tables.compliance(report))
+    report = services.compliance_for(current_principal(), args, utcnow())
+    return _respond(args["format"], report, tables.compliance)
 
 
 @blp.route("/members", methods=["GET"])
@@ -72,18 +68,8 @@ def compliance(args):
 @access(Access.STAFF)
 def members(args):
     """Members of a subtree: attendance this year, last attendance, 6-month-rule flags, points."""
-    now = utcnow()
-    org = services.report_org(current_principal(), args.get("org_id"))
-    year = args.get("year") or services.local_year(now)
-    report = {
-        "org_id": org.id,
-        "org_name": org.name,
-        "year": year,
-        "rows": services.member_rows(org, now, year),
-    }
-    if args["format"] == "json":
-        return report
-    return export(args["format"], *tables.members(report))
+    report = services.members_for(current_principal(), args, utcnow())
+    return _respond(args["format"], report, tables.members)
 
 
 @blp.route("/members/<int:member_id>", methods=["GET"])

@@ -434,3 +434,28 @@ def in_scope_or_403(principal: Principal, org: Organization) -> None:
     """Secretaries see their own subtree only."""
     if not principal.can_read_org(org) or not principal.is_staff:
         raise forbidden("无权查看该组织的报表")
+
+
+# --- what the views call: resolve scope and period from the query, then build -----------------
+
+
+def attendance_for(principal: Principal, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The attendance report for the query's org (in scope) and period."""
+    org = report_org(principal, args.get("org_id"))
+    start, end = period({"from": args.get("from_"), "to": args.get("to")}, now)
+    return attendance_report(Scope(org, start, end), now, args.get("by") == "activity")
+
+
+def compliance_for(principal: Principal, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The compliance matrix for the query's org, year and optional quarter."""
+    org = report_org(principal, args.get("org_id"))
+    year = args.get("year") or local_year(now)
+    return compliance_report(org, year, now, args.get("quarter"))
+
+
+def members_for(principal: Principal, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The member list report for the query's org and year."""
+    org = report_org(principal, args.get("org_id"))
+    year = args.get("year") or local_year(now)
+    rows = member_rows(org, now, year)
+    return {"org_id": org.id, "org_name": org.name, "year": year, "rows": rows}
