@@ -62,6 +62,14 @@ class Defaults:
     SCHEDULER_TICK_SECONDS: int = 60  # how often due reminders are computed
     SCHEDULER_LEASE_SECONDS: int = 45  # a stopped scheduler's lease lapses after this
     SCHEDULER_MISFIRE_GRACE_SECONDS: int = 600
+
+    STUDY_BRIEF_MIN_SECONDS: int = 60  # a morning brief counts after this server-measured dwell
+    STUDY_LESSON_MIN_FRACTION: float = 0.6  # lessons and articles: this share of stated minutes
+    STUDY_BRIEF_MINUTES: int = 5  # stated minutes of a brief (晨会5分钟) unless given
+    STUDY_ARTICLE_MINUTES: int = 3  # stated minutes of an article unless given
+    STUDY_TODAY_DAYS: int = 7  # lessons and articles stay on the "today" list this many days
+    QUIZ_DAILY_QUESTIONS: int = 5  # questions drawn per member and day
+    LEADERBOARD_TOP_N: int = 20  # default length of a leaderboard (at most 100)
     LOG_LEVEL: str = "INFO"
 
 

@@ -13,16 +13,28 @@ from app.notify.models import (
     WeChatAccessToken,
 )
 from app.org.models import Enterprise, Organization, OrgRole
-from app.points.models import MemberPoints, PointLedger, PointRule
+from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
+from app.study.models import (
+    DailyQuiz,
+    LessonAttempt,
+    QuizQuestion,
+    ReadingSession,
+    StudyDay,
+    StudyItem,
+    StudyItemTag,
+)
 
 __all__ = [
     "Activity",
     "Attendance",
     "AttendanceRequest",
     "AuditLog",
+    "DailyQuiz",
     "Enterprise",
     "InviteCode",
+    "LessonAttempt",
     "Member",
+    "MemberPointPeriod",
     "MemberPoints",
     "Notification",
     "NotificationOptOut",
@@ -31,8 +43,13 @@ __all__ = [
     "PointLedger",
     "PointRule",
     "PushAttempt",
+    "QuizQuestion",
+    "ReadingSession",
     "RevokedToken",
     "SchedulerLease",
+    "StudyDay",
+    "StudyItem",
+    "StudyItemTag",
     "SubscriptionCredit",
     "User",
     "WeChatAccessToken",

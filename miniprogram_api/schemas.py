@@ -6,7 +6,9 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.activities.schemas import AttendanceSchema, GeofenceSchema
+from app.points.schemas import StreakSchema
 from app.schemas import LocalDateTime
+from app.study.schemas import StudyItemSchema
 
 
 class WxLoginSchema(ma.Schema):
@@ -122,12 +124,21 @@ class HomePointsSchema(ma.Schema):
 
     today = ma.fields.Integer()
     total = ma.fields.Integer()
+    signin_awarded = ma.fields.Boolean(
+        metadata={"description": "this call awarded the day's sign-in point"}
+    )
 
 
 class HomeSchema(ma.Schema):
-    """The home screen in one call (study items and the inbox join in later issues)."""
+    """The home screen in one call (the inbox joins in a later issue)."""
 
     member = ma.fields.Nested(HomeMemberSchema)
     next_activities = ma.fields.List(ma.fields.Nested(HomeActivitySchema))
+    study_today = ma.fields.Nested(
+        StudyItemSchema,
+        allow_none=True,
+        metadata={"description": "today's morning brief with the member's progress, if any"},
+    )
+    streak = ma.fields.Nested(StreakSchema)
     points = ma.fields.Nested(HomePointsSchema)
     now = LocalDateTime()

@@ -16,6 +16,8 @@ from app.auth import Principal
 from app.errors import APIError
 from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invite_code
 from app.points import services as points
+from app.study.days import streak
+from app.study.services import brief_of_today
 
 _TOKEN = re.compile(r"^[A-Za-z2-7]{26}$")
 _CODE = re.compile(r"^\d{6}$")
@@ -71,9 +73,22 @@ def resolve_scan(
     )
 
 
+def signin_after_login(tokens: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Award the day's sign-in to the member a login or binding just issued tokens for."""
+    from flask_jwt_extended import decode_token
+
+    if tokens.get("access_token"):
+        kind, _, member_id = decode_token(tokens["access_token"])["sub"].partition(":")
+        if kind == "m" and member_id.isdigit():
+            points.daily_signin(int(member_id), now)
+    return tokens
+
+
 def home(principal: Principal, now: datetime) -> dict[str, Any]:
-    """The member's next activities with their own status, and today's points."""
+    """The member's next activities with their own status, today's brief, streak and points;
+    the first home screen of the day awards the daily sign-in."""
     member = principal.member
+    signed_in = points.daily_signin(member.id, now)
     activities = upcoming_for_member(member, now, HOME_ACTIVITIES)
     mine = member_statuses(member, activities, now)
     for activity in activities:
@@ -87,9 +102,12 @@ def home(principal: Principal, now: datetime) -> dict[str, Any]:
             "status": member.status,
         },
         "next_activities": activities,
+        "study_today": brief_of_today(member, now),
+        "streak": streak(member.id, now),
         "points": {
             "today": points.points_today(member.id, now),
             "total": points.balance(member.id),
+            "signin_awarded": signed_in,
         },
         "now": now,
     }

@@ -37,6 +37,7 @@ def _checkin_limit() -> str:
 def wx_login(data):
     """wx.login() code → tokens for a bound member, or `{needs_binding, bind_token}`."""
     result = accounts.wechat_login(current_app.extensions["wechat"], data["code"])
+    services.signin_after_login(result, utcnow())
     db.session.commit()
     return result
 
@@ -48,7 +49,10 @@ def wx_login(data):
 @access(Access.PUBLIC)
 def bind(data):
     """Bind this WeChat account to the member named by the invite code (once per invite)."""
-    tokens = accounts.bind_member(data["bind_token"], data["invite_code"], utcnow())
+    now = utcnow()
+    tokens = services.signin_after_login(
+        accounts.bind_member(data["bind_token"], data["invite_code"], now), now
+    )
     db.session.commit()
     return tokens
 
@@ -82,5 +86,7 @@ def scan(data):
 @blp.response(200, HomeSchema)
 @access(Access.MEMBER)
 def home():
-    """The member's next activities with their own status, and today's points."""
-    return services.home(current_principal(), utcnow())
+    """Next activities, today's morning brief, streak, today's points (signs the day in)."""
+    result = services.home(current_principal(), utcnow())
+    db.session.commit()
+    return result

@@ -392,3 +392,61 @@ def make_activity(app):
         return activity
 
     return _make
+
+
+# --- study and points (issue 4) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def make_item(app):
+    """Create a study item directly (published a minute before `publish_at`'s default)."""
+    from datetime import timedelta
+
+    from app.study.models import StudyItem
+    from app.timeutil import utcnow
+
+    def _make(org, kind="morning_brief", *, title=None, publish_at=None, minutes=None, **kw):
+        defaults = {"morning_brief": 5, "micro_lesson": 10, "article": 3}
+        item = StudyItem(
+            kind=kind,
+            title=title or f"{kind}学习",
+            body=kw.pop("body", "学习内容正文"),
+            org_id=org.id,
+            publish_at=publish_at or utcnow() - timedelta(minutes=1),
+            minutes=minutes or defaults[kind],
+            **kw,
+        )
+        db.session.add(item)
+        db.session.commit()
+        return item
+
+    return _make
+
+
+@pytest.fixture
+def make_question(app):
+    """Create a bank question (or a lesson's, with `item`)."""
+    from app.study.models import TRUE_FALSE_OPTIONS, QuizQuestion
+
+    counter = iter(range(100_000))
+
+    def _make(org, kind="single", *, answer=("A",), options=None, item=None, **kw):
+        n = next(counter)
+        if options is None:
+            options = TRUE_FALSE_OPTIONS if kind == "true_false" else ["甲", "乙", "丙", "丁"]
+        question = QuizQuestion(
+            org_id=org.id,
+            item_id=item.id if item else None,
+            kind=kind,
+            stem=kw.pop("stem", f"第{n}题：以下哪项正确？"),
+            options=list(options),
+            answer=list(answer),
+            explanation=kw.pop("explanation", f"第{n}题的解析"),
+            tags=kw.pop("tags", []),
+            **kw,
+        )
+        db.session.add(question)
+        db.session.commit()
+        return question
+
+    return _make

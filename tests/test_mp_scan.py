@@ -130,10 +130,11 @@ def test_home_shows_next_activities_with_my_status_and_points(
     assert second["my"]["status"] == "pending"
     assert second["my"]["request"]["kind"] == "leave"
     assert second["my"]["request"]["status"] == "pending"
-    assert home["points"] == {"today": 2, "total": 2}
+    # the first home screen of the day also signs the member in (1 point, issue 4)
+    assert home["points"] == {"today": 3, "total": 3, "signin_awarded": True}
     assert home["points"]["today"] == points.points_today(park.member_a.id, utcnow())
 
     other = client.get("/api/mp/v1/home", headers=park.headers.member_b).json
     assert [a["title"] for a in other["next_activities"]] == ["别的支部"]
-    assert other["points"] == {"today": 0, "total": 0}
+    assert other["points"] == {"today": 1, "total": 1, "signin_awarded": True}
     assert client.get("/api/mp/v1/home", headers=park.headers.committee).status_code == 403

@@ -16,7 +16,10 @@ def register_blueprints(api: Api) -> None:
         members,
         notifications,
         orgs,
+        points,
+        quiz,
         reports,
+        study,
     )
 
     modules = (
@@ -29,6 +32,9 @@ def register_blueprints(api: Api) -> None:
         attendance,
         notifications,
         reports,
+        study,
+        quiz,
+        points,
     )
     for module in modules:
         api.register_blueprint(module.blp)

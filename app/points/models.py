@@ -1,4 +1,5 @@
-"""PointRule (editable data), PointLedger (append-only) and MemberPoints (running total)."""
+"""PointRule (editable data), PointLedger (append-only), MemberPoints (running total) and
+MemberPointPeriod (totals per week, month, year and all time, for rankings)."""
 
 from __future__ import annotations
 
@@ -58,3 +59,41 @@ class MemberPoints(db.Model):
     )
     total: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+PERIOD_KINDS = ("week", "month", "year", "all")
+
+
+class MemberPointPeriod(db.Model):
+    """A member's points in one period, kept in step with the ledger in the same transaction.
+
+    `branch_id` and `park_id` are the member's branch and park (NULL while the member is
+    inactive), so a rank is one COUNT over an index: (kind, key, park, points > mine).
+    """
+
+    __tablename__ = "member_point_periods"
+    __table_args__ = (
+        Index(
+            "ix_member_point_periods_park_rank", "period_kind", "period_key", "park_id", "points"
+        ),
+        Index(
+            "ix_member_point_periods_branch_rank",
+            "period_kind",
+            "period_key",
+            "branch_id",
+            "points",
+        ),
+    )
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    period_kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    period_key: Mapped[str] = mapped_column(String(10), primary_key=True)  # 2030-W20, 2030-05 …
+    points: Mapped[int] = mapped_column(default=0)
+    branch_id: Mapped[int | None] = mapped_column()
+    park_id: Mapped[int | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+from app.points import scope  # noqa: E402, F401 — keeps the ranking scope in step with moves

@@ -1,14 +1,17 @@
-"""Awarding points exactly once: rules and daily caps, an idempotent ledger, the balance."""
+"""Awarding points exactly once: rules and daily caps, an idempotent ledger, the balance
+and the period totals (week, month, year, all) that rankings read — all in one transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.points.models import MemberPoints, PointLedger, PointRule
+from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
+from app.points.scope import member_scope, period_keys
 from app.timeutil import local_day
 
 # (action, label, points, daily count cap, daily minute cap) — product.md rule 7.
@@ -21,7 +24,15 @@ DEFAULT_RULES: tuple[tuple[str, str, int, int | None, int | None], ...] = (
     ("attendance_present", "参加组织生活（按时签到）", 2, None, None),
     ("attendance_late", "参加组织生活（迟到）", 1, None, None),
     ("volunteer_hour", "志愿服务（每小时）", 1, 4, None),
+    # not in rule 7's list: questions inside a micro-lesson, graded within the lesson
+    ("lesson_correct", "微课堂随堂测（每答对一题）", 1, 5, None),
 )
+# Ledger actions that are not rules: corrections appended by people or by re-syncs.
+ACTION_LABELS = {
+    "manual_adjust": "积分调整",
+    "revocation": "积分撤销",
+    "attendance_adjust": "考勤积分调整",
+}
 
 
 def ensure_default_rules() -> int:
@@ -31,18 +42,21 @@ def ensure_default_rules() -> int:
     for action, label, points, count_cap, minute_cap in DEFAULT_RULES:
         if action in have:
             continue
-        db.session.add(
-            PointRule(
-                action=action,
-                label=label,
-                points=points,
-                daily_count_cap=count_cap,
-                daily_minute_cap=minute_cap,
-                active=True,
-            )
+        rule = PointRule(
+            action=action,
+            label=label,
+            points=points,
+            daily_count_cap=count_cap,
+            daily_minute_cap=minute_cap,
+            active=True,
         )
+        try:
+            with db.session.begin_nested():
+                db.session.add(rule)
+                db.session.flush()
+        except IntegrityError:
+            continue  # another transaction seeded it first
         added += 1
-    db.session.flush()
     return added
 
 
@@ -81,7 +95,9 @@ def _append(
     idempotency_key: str,
     reason: str,
     now: datetime,
+    day: date | None = None,
 ) -> PointLedger:
+    day = day or local_day(now)
     entry = PointLedger(
         member_id=member_id,
         rule_id=rule_id,
@@ -90,7 +106,7 @@ def _append(
         reason=reason[:200],
         source_type=source_type,
         source_id=source_id,
-        day=local_day(now),
+        day=day,
         idempotency_key=idempotency_key,
         created_at=now,
     )
@@ -108,7 +124,38 @@ def _append(
         .where(MemberPoints.member_id == member_id)
         .values(total=MemberPoints.total + delta, updated_at=now)
     )
+    _add_to_periods(member_id, day, delta, now)
     return entry
+
+
+def _add_to_periods(member_id: int, day: date, delta: int, now: datetime) -> None:
+    """Add `delta` to the member's week, month, year and all-time totals (one upsert)."""
+    branch_id, park_id = member_scope(db.session, member_id)
+    rows = [
+        {
+            "member_id": member_id,
+            "period_kind": kind,
+            "period_key": key,
+            "points": delta,
+            "branch_id": branch_id,
+            "park_id": park_id,
+            "updated_at": now,
+        }
+        for kind, key in period_keys(day)
+    ]
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(MemberPointPeriod).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["member_id", "period_kind", "period_key"],
+        set_={
+            "points": MemberPointPeriod.points + stmt.excluded.points,
+            "branch_id": stmt.excluded.branch_id,
+            "park_id": stmt.excluded.park_id,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
+    db.session.execute(stmt)
 
 
 def award(
@@ -136,7 +183,7 @@ def award(
     if rule is None or not rule.active or rule.points <= 0:
         return None
     delta = rule.points * quantity
-    cap = rule.daily_count_cap if rule.daily_count_cap is not None else rule.daily_minute_cap
+    cap = daily_cap(rule)
     if cap is not None:
         used = db.session.scalar(
             select(func.coalesce(func.sum(PointLedger.delta), 0)).where(
@@ -171,8 +218,13 @@ def adjust(
     idempotency_key: str,
     now: datetime,
     reason: str,
+    day: date | None = None,
 ) -> PointLedger | None:
-    """Append a correction (no rule, no cap), once per key; None when delta is zero."""
+    """Append a correction (no rule, no cap), once per key; None when delta is zero.
+
+    `day` dates the entry for the period totals (default: the day of `now`); a revocation
+    uses the day of the entry it revokes, so last week's ranking is corrected too.
+    """
     if delta == 0:
         return None
     _lock_balance(member_id, now)
@@ -189,7 +241,19 @@ def adjust(
         idempotency_key=idempotency_key,
         reason=reason,
         now=now,
+        day=day,
     )
+
+
+def daily_cap(rule: PointRule) -> int | None:
+    """Units a rule pays per day: the smaller of its count and minute caps (None: no cap)."""
+    caps = [c for c in (rule.daily_count_cap, rule.daily_minute_cap) if c is not None]
+    return min(caps) if caps else None
+
+
+def key_used(idempotency_key: str) -> bool:
+    """Whether a ledger entry with this key exists (it can never be awarded again)."""
+    return _by_key(idempotency_key) is not None
 
 
 def rule_points(action: str) -> int:
@@ -227,3 +291,29 @@ def balance(member_id: int) -> int:
     """The member's running total (0 before the first award)."""
     total = db.session.scalar(select(MemberPoints.total).where(MemberPoints.member_id == member_id))
     return int(total or 0)
+
+
+def daily_signin(member_id: int, now: datetime) -> bool:
+    """Award the day's sign-in once (first home screen or login of the Shanghai day).
+
+    True when this call awarded it.
+    """
+    key = f"signin:{member_id}:{local_day(now).isoformat()}"
+    if key_used(key):
+        return False
+    entry = award(
+        member_id,
+        "daily_signin",
+        source_type="signin",
+        source_id=None,
+        idempotency_key=key,
+        now=now,
+    )
+    return entry is not None
+
+
+def action_labels() -> dict[str, str]:
+    """Label of every ledger action: the rules' (as the admin named them) and the corrections."""
+    labels = {action: label for action, label, *_ in DEFAULT_RULES}
+    labels.update(dict(db.session.execute(select(PointRule.action, PointRule.label)).all()))
+    return {**labels, **ACTION_LABELS}

@@ -1,0 +1,1 @@
+"""Study: briefs, micro-lessons, articles, reading sessions, the question bank, quizzes."""

@@ -1,0 +1,83 @@
+"""Study per member and Shanghai day: recorded time (for the 32 hours a year) and streaks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.study.models import StudyDay
+from app.timeutil import local_day
+
+STREAK_LOOKBACK_DAYS = 400
+
+
+def record_study(member_id: int, day: date, seconds: int, now: datetime) -> None:
+    """Mark the day as studied and add `seconds` of reading time (one upsert, race-free)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(StudyDay).values(
+        member_id=member_id, day=day, seconds=max(0, seconds), updated_at=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["member_id", "day"],
+        set_={
+            "seconds": StudyDay.seconds + stmt.excluded.seconds,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
+    db.session.execute(stmt)
+
+
+def streak(member_id: int, now: datetime) -> dict:
+    """Consecutive Shanghai days with study up to today (or up to yesterday, while today's
+    study is still to come), and whether today counts already."""
+    today = local_day(now)
+    days = list(
+        db.session.scalars(
+            select(StudyDay.day)
+            .where(
+                StudyDay.member_id == member_id,
+                StudyDay.day <= today,
+                StudyDay.day > today - timedelta(days=STREAK_LOOKBACK_DAYS),
+            )
+            .order_by(StudyDay.day.desc())
+        )
+    )
+    studied_today = bool(days) and days[0] == today
+    expected = today if studied_today else today - timedelta(days=1)
+    count = 0
+    for day in days:
+        if day != expected:
+            break
+        count += 1
+        expected -= timedelta(days=1)
+    return {"days": count, "studied_today": studied_today}
+
+
+def study_seconds(member_ids: Iterable[int], start: date, end: date) -> dict[int, int]:
+    """Recorded reading seconds per member over [start, end] (reports: 32 hours a year)."""
+    ids = list(member_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(StudyDay.member_id, func.sum(StudyDay.seconds))
+        .where(StudyDay.member_id.in_(ids), StudyDay.day >= start, StudyDay.day <= end)
+        .group_by(StudyDay.member_id)
+    ).all()
+    return {member_id: int(total or 0) for member_id, total in rows}
+
+
+def studied_on(member_ids: Iterable[int], day: date) -> set[int]:
+    """Which of the members studied on `day` (reminders: nudge the others at 20:00)."""
+    ids = list(member_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(StudyDay.member_id).where(StudyDay.member_id.in_(ids), StudyDay.day == day)
+        )
+    )

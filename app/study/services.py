@@ -1,0 +1,448 @@
+"""Study items: who may post them, who sees them and when, the list, today's list, progress.
+
+Bodies are Markdown rendered by the mini-program; the server stores them as text and refuses
+raw HTML tags and script links on the way in (no HTML is ever produced here, so there is
+nothing to sanitise on the way out).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.auth import Principal, path_filter
+from app.errors import APIError, forbidden, not_found
+from app.extensions import db
+from app.members.models import Member
+from app.org.models import Organization
+from app.org.services import get_org
+from app.points.models import PointLedger
+from app.points.scope import path_ids
+from app.schemas import paginate
+from app.study.models import (
+    ITEM_KIND_LABELS,
+    LessonAttempt,
+    QuizQuestion,
+    ReadingSession,
+    StudyItem,
+    StudyItemTag,
+)
+from app.timeutil import local_day, local_midnight
+
+MAX_ID = 2**31 - 1
+POST_ROLE = "publicity"  # 宣传委员 posts study content besides the managing roles
+SOURCE = "study_item"  # ledger source of reading and lesson points
+
+_HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^>]*>")
+_SCRIPT_LINK = re.compile(
+    r"(\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)\s*(javascript|vbscript|data|file):", re.I | re.M
+)
+
+
+def markdown_problem(text: str) -> str | None:
+    """Why a Markdown text is refused (raw HTML, script links), or None when it is fine."""
+    if _HTML_TAG.search(text):
+        return "正文不能包含 HTML 标签，请使用 Markdown 排版"
+    if _SCRIPT_LINK.search(text):
+        return "链接只能使用 http(s) 地址"
+    return None
+
+
+# --- who may post, who may see ------------------------------------------------------------
+
+
+def post_paths(principal: Principal) -> list[str] | None:
+    """Subtrees the caller may post study content in (None: everywhere, for the admin)."""
+    if principal.is_admin:
+        return None
+    return [g.org_path for g in principal.grants if g.manages or g.role == POST_ROLE]
+
+
+def can_post(principal: Principal, org: Organization) -> bool:
+    """Managers (书记 …, the committee for the park) and 宣传委员 of the org or above it."""
+    paths = post_paths(principal)
+    return paths is None or any(org.path.startswith(p) for p in paths)
+
+
+def require_post(principal: Principal, org: Organization) -> None:
+    """403 unless the caller may post study content for `org`'s subtree."""
+    if not can_post(principal, org):
+        raise forbidden("无权为该组织发布学习内容")
+
+
+def staff_can_read(principal: Principal, org: Organization) -> bool:
+    """A role over the org (any role) or the admin: sees scheduled items too."""
+    paths = principal.read_paths()
+    return paths is None or any(org.path.startswith(p) for p in paths)
+
+
+def scope_ids(member: Member) -> list[int]:
+    """The member's org and every org above it: items posted to any of them reach the member."""
+    return path_ids(member.org.path)
+
+
+def member_visible(member: Member, now: datetime):
+    """SQL condition on StudyItem: published, active, posted to the member's org or above."""
+    return (
+        StudyItem.is_active.is_(True)
+        & StudyItem.org_id.in_(scope_ids(member))
+        & (StudyItem.publish_at <= now)
+    )
+
+
+def staff_visible(principal: Principal):
+    """SQL condition on StudyItem: in a subtree the caller holds a role over (scheduled too)."""
+    orgs = select(Organization.id).where(path_filter(Organization.path, principal.read_paths()))
+    return StudyItem.is_active.is_(True) & StudyItem.org_id.in_(orgs)
+
+
+def get_item(item_id: int) -> StudyItem:
+    """An active item by id, or 404."""
+    item = db.session.get(StudyItem, item_id) if 0 < item_id <= MAX_ID else None
+    if item is None or not item.is_active:
+        raise not_found("学习内容")
+    return item
+
+
+def _not_published(item: StudyItem) -> APIError:
+    from app.timeutil import to_local
+
+    return APIError(
+        404,
+        "study.not_published",
+        "该学习内容尚未发布",
+        {"publish_at": to_local(item.publish_at).isoformat()},
+    )
+
+
+def readable_item(principal: Principal, item_id: int, now: datetime) -> StudyItem:
+    """An item the caller may open: staff over its org (even scheduled), or a member it reaches
+    once published (before: 404 `study.not_published`)."""
+    item = get_item(item_id)
+    if staff_can_read(principal, item.org):
+        return item
+    member = principal.member
+    if member is None or item.org_id not in scope_ids(member):
+        raise not_found("学习内容")
+    if item.publish_at > now:
+        raise _not_published(item)
+    return item
+
+
+def studyable_item(principal: Principal, item_id: int, now: datetime) -> tuple[Member, StudyItem]:
+    """The member and a published item that reaches them (reading and answering)."""
+    member = principal.member
+    if member is None:
+        raise APIError(403, "auth.member_required", "该功能仅限已绑定的党员使用")
+    item = get_item(item_id)
+    if item.org_id not in scope_ids(member):
+        raise not_found("学习内容")
+    if item.publish_at > now:
+        raise _not_published(item)
+    return member, item
+
+
+# --- thresholds -----------------------------------------------------------------------------
+
+
+def required_seconds(item: StudyItem) -> int:
+    """Dwell after which a reading counts: 60 s for a brief, 60 % of the stated minutes else."""
+    cfg = current_app.config
+    if item.kind == "morning_brief":
+        return int(cfg["STUDY_BRIEF_MIN_SECONDS"])
+    return math.ceil(item.minutes * 60 * float(cfg["STUDY_LESSON_MIN_FRACTION"]))
+
+
+def default_minutes(kind: str) -> int:
+    """Stated minutes when the poster gives none (a brief is 晨会5分钟)."""
+    cfg = current_app.config
+    return int(
+        cfg["STUDY_BRIEF_MINUTES"] if kind == "morning_brief" else cfg["STUDY_ARTICLE_MINUTES"]
+    )
+
+
+# --- create, change, withdraw ---------------------------------------------------------------
+
+
+def _set_tags(item: StudyItem, tags: Iterable[str]) -> None:
+    seen: list[str] = []
+    for tag in tags:
+        tag = tag.strip()
+        if tag and tag not in seen:
+            seen.append(tag)
+    item.tag_rows = [StudyItemTag(tag=t, position=i) for i, t in enumerate(seen)]
+
+
+def _check_kind_fields(kind: str, data: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    if kind != "micro_lesson":
+        if data.get("media_url"):
+            errors["media_url"] = ["只有微课堂可以附带音视频"]
+        if data.get("questions"):
+            errors["questions"] = ["只有微课堂可以附带随堂测题目"]
+    for field in ("body", "summary"):
+        problem = markdown_problem(data.get(field) or "")
+        if problem:
+            errors[field] = [problem]
+    if errors:
+        raise APIError(400, "validation_error", "请求参数有误", {"fields": errors})
+
+
+def _creator(principal: Principal) -> dict[str, int | None]:
+    return {
+        "created_by_user_id": principal.user.id if principal.user else None,
+        "created_by_member_id": principal.member_id,
+    }
+
+
+def create_item(principal: Principal, data: dict[str, Any], now: datetime) -> StudyItem:
+    """Post an item for an org's subtree (the park org: the whole park), visible at publish_at."""
+    org = get_org(data["org_id"])
+    require_post(principal, org)
+    kind = data["kind"]
+    if kind == "micro_lesson" and not data.get("minutes"):
+        raise APIError(
+            400,
+            "validation_error",
+            "请求参数有误",
+            {"fields": {"minutes": ["微课堂须填写时长（分钟）"]}},
+        )
+    _check_kind_fields(kind, data)
+    item = StudyItem(
+        kind=kind,
+        title=data["title"].strip(),
+        summary=data.get("summary") or "",
+        body=data.get("body") or "",
+        org_id=org.id,
+        org=org,
+        publish_at=data.get("publish_at") or now,
+        minutes=data.get("minutes") or default_minutes(kind),
+        media_url=data.get("media_url") or None,
+        created_at=now,
+        updated_at=now,
+        **_creator(principal),
+    )
+    _set_tags(item, data.get("tags") or [])
+    db.session.add(item)
+    db.session.flush()
+    if data.get("questions"):
+        from app.study.quiz import add_lesson_questions
+
+        add_lesson_questions(principal, item, data["questions"], now)
+    return item
+
+
+def update_item(
+    principal: Principal, item_id: int, data: dict[str, Any], now: datetime
+) -> StudyItem:
+    """Change an item (re-scoping needs rights on both orgs; the kind never changes)."""
+    item = get_item(item_id)
+    require_post(principal, item.org)
+    if "org_id" in data and data["org_id"] != item.org_id:
+        org = get_org(data["org_id"])
+        require_post(principal, org)
+        item.org_id, item.org = org.id, org
+    _check_kind_fields(item.kind, data)
+    for key in ("title", "summary", "body", "publish_at", "minutes", "media_url"):
+        if key in data:
+            value = data[key]
+            if key == "title":
+                value = value.strip()
+            elif key in ("summary", "body"):
+                value = value or ""
+            elif key == "minutes":
+                value = value or default_minutes(item.kind)
+            setattr(item, key, value)
+    if "tags" in data:
+        _set_tags(item, data["tags"] or [])
+    item.updated_at = now
+    db.session.flush()
+    return item
+
+
+def withdraw_item(principal: Principal, item_id: int, now: datetime) -> None:
+    """Take an item down (soft: sessions, answers and points stay)."""
+    item = get_item(item_id)
+    require_post(principal, item.org)
+    item.is_active = False
+    item.updated_at = now
+    db.session.flush()
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+def _filters(stmt, args: dict[str, Any]):
+    if "kind" in args:
+        stmt = stmt.where(StudyItem.kind == args["kind"])
+    if args.get("tag"):
+        tagged = select(StudyItemTag.item_id).where(StudyItemTag.tag == args["tag"])
+        stmt = stmt.where(StudyItem.id.in_(tagged))
+    if args.get("q"):
+        stmt = stmt.where(StudyItem.title.contains(args["q"], autoescape=True))
+    if "org_id" in args:
+        stmt = stmt.where(StudyItem.org_id == args["org_id"])
+    return stmt
+
+
+def list_items(principal: Principal, args: dict[str, Any], now: datetime) -> dict:
+    """What the caller may see: published items that reach the member, and (staff) every item
+    in the subtrees they hold a role over, scheduled ones included. Newest first."""
+    visible = []
+    if principal.member is not None:
+        visible.append(member_visible(principal.member, now))
+    if principal.is_staff:
+        visible.append(staff_visible(principal))
+    stmt = select(StudyItem).where(or_(*visible)).options(*_LOADS)
+    stmt = _filters(stmt, args).order_by(StudyItem.publish_at.desc(), StudyItem.id.desc())
+    page = paginate(stmt, args["page"], args["per_page"])
+    decorate(page["items"], principal.member, now)
+    return page
+
+
+def today_items(principal: Principal, args: dict[str, Any], now: datetime) -> dict:
+    """Today's study for the member: today's morning briefs first, then the lessons and articles
+    of the last STUDY_TODAY_DAYS days, each with the member's progress."""
+    member = principal.member
+    today = local_day(now)
+    start_today = local_midnight(today)
+    since = local_midnight(today - timedelta(days=current_app.config["STUDY_TODAY_DAYS"] - 1))
+    brief = StudyItem.kind == "morning_brief"
+    stmt = (
+        select(StudyItem)
+        .where(
+            member_visible(member, now),
+            or_(
+                brief & (StudyItem.publish_at >= start_today),
+                ~brief & (StudyItem.publish_at >= since),
+            ),
+        )
+        .options(*_LOADS)
+        .order_by(case((brief, 0), else_=1), StudyItem.publish_at.desc(), StudyItem.id.desc())
+    )
+    page = paginate(stmt, args["page"], args["per_page"])
+    decorate(page["items"], member, now)
+    return page
+
+
+def brief_of_today(member: Member, now: datetime) -> StudyItem | None:
+    """The newest morning brief published today that reaches the member (home, reminders)."""
+    item = db.session.scalar(
+        select(StudyItem)
+        .where(
+            member_visible(member, now),
+            StudyItem.kind == "morning_brief",
+            StudyItem.publish_at >= local_midnight(local_day(now)),
+        )
+        .options(*_LOADS)
+        .order_by(StudyItem.publish_at.desc(), StudyItem.id.desc())
+        .limit(1)
+    )
+    if item is not None:
+        decorate([item], member, now)
+    return item
+
+
+_LOADS = (selectinload(StudyItem.org), selectinload(StudyItem.tag_rows))
+
+
+# --- decoration: status, counts and the member's progress -------------------------------------
+
+
+def decorate(items: list[StudyItem], member: Member | None, now: datetime) -> list[StudyItem]:
+    """Add display fields and, for a member, their progress (a handful of queries per page)."""
+    ids = [i.id for i in items]
+    counts = _question_counts(ids)
+    progress = _progress(member.id, items, now) if member is not None and items else {}
+    for item in items:
+        item.kind_label = ITEM_KIND_LABELS[item.kind]
+        item.org_name = item.org.name
+        item.status = "scheduled" if item.publish_at > now else "published"
+        item.required_seconds = required_seconds(item)
+        item.question_count = counts.get(item.id, 0)
+        item.progress = progress.get(item.id)
+    return items
+
+
+def _question_counts(ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(QuizQuestion.item_id, func.count())
+            .where(QuizQuestion.item_id.in_(ids), QuizQuestion.active.is_(True))
+            .group_by(QuizQuestion.item_id)
+        ).all()
+    )
+
+
+def _progress(member_id: int, items: list[StudyItem], now: datetime) -> dict[int, dict]:
+    ids = [i.id for i in items]
+    sessions = db.session.scalars(
+        select(ReadingSession).where(
+            ReadingSession.member_id == member_id,
+            ReadingSession.item_id.in_(ids),
+            ReadingSession.status.in_(("open", "completed")),
+        )
+    )
+    open_at: dict[int, datetime] = {}
+    done_at: dict[int, datetime] = {}
+    for s in sessions:
+        if s.status == "open":
+            open_at[s.item_id] = s.started_at
+        elif s.item_id not in done_at or s.completed_at < done_at[s.item_id]:
+            done_at[s.item_id] = s.completed_at
+    earned = dict(
+        db.session.execute(
+            select(PointLedger.source_id, func.sum(PointLedger.delta))
+            .where(
+                PointLedger.member_id == member_id,
+                PointLedger.source_type == SOURCE,
+                PointLedger.source_id.in_(ids),
+            )
+            .group_by(PointLedger.source_id)
+        ).all()
+    )
+    answered = set(
+        db.session.scalars(
+            select(LessonAttempt.item_id).where(
+                LessonAttempt.member_id == member_id, LessonAttempt.item_id.in_(ids)
+            )
+        )
+    )
+    result = {}
+    for item in items:
+        started = open_at.get(item.id)
+        remaining = None
+        if started is not None:
+            elapsed = (now - started).total_seconds()
+            remaining = max(0, math.ceil(required_seconds(item) - elapsed))
+        result[item.id] = {
+            "state": "done" if item.id in done_at else "reading" if started else "new",
+            "started_at": started,
+            "remaining_seconds": remaining,
+            "completed_at": done_at.get(item.id),
+            "points": int(earned.get(item.id) or 0),
+            "answered": item.id in answered,
+        }
+    return result
+
+
+def detail(principal: Principal, item: StudyItem, now: datetime) -> StudyItem:
+    """One item decorated for the caller: progress, lesson questions, their graded sheet."""
+    from app.study.quiz import attempt_view, lesson_attempt, lesson_questions
+
+    member = principal.member
+    reaches = member is not None and item.org_id in scope_ids(member)
+    decorate([item], member if reaches else None, now)
+    item.questions = lesson_questions(item.id) if item.kind == "micro_lesson" else []
+    attempt = lesson_attempt(member.id, item.id) if reaches else None
+    item.my_result = attempt_view(attempt) if attempt is not None else None
+    return item
