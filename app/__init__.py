@@ -152,6 +152,10 @@ def _request_hooks(app: Flask) -> None:
                 {"content_type": request.mimetype or None},
             )
 
+    from app.auth import enforce_access
+
+    app.before_request(enforce_access)  # after _start: the request id is set for its errors
+
     @app.after_request
     def _finish(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")

@@ -9,13 +9,12 @@ the :class:`Principal` as an argument and never look at the request.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
@@ -215,27 +214,46 @@ def current_principal() -> Principal:
     return principal
 
 
+# Endpoints served by libraries (the OpenAPI document, Swagger UI and static files).
+LIBRARY_ENDPOINTS = frozenset(
+    {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "swagger_assets.static"}
+)
+
+
 def access(policy: Access) -> Callable:
-    """Declare and enforce who may call a route; the declaration is read by the route test."""
+    """Declare who may call a route; `enforce_access` applies it before the request is parsed.
+
+    The declaration is read by the url_map test; a route without one is refused (403).
+    """
 
     def decorate(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            if policy is not Access.PUBLIC:
-                verify_jwt_in_request(refresh=policy is Access.REFRESH)
-                principal = _load_principal()
-                if policy is Access.MEMBER and principal.member is None:
-                    raise APIError(403, "auth.member_required", "该功能仅限已绑定的党员使用")
-                if policy is Access.STAFF and not principal.is_staff:
-                    raise forbidden("该功能仅限组织管理人员使用")
-                if policy is Access.ADMIN and not principal.is_admin:
-                    raise forbidden("该功能仅限系统管理员使用")
-            return view(*args, **kwargs)
-
-        wrapper.access_policy = policy
-        return wrapper
+        view.access_policy = policy
+        return view
 
     return decorate
+
+
+def enforce_access() -> None:
+    """Before every request: apply the endpoint's policy ahead of any body or query parsing,
+    so an unauthenticated caller learns nothing from validation errors (deny by default)."""
+    if request.endpoint is None or request.method == "OPTIONS":
+        return  # routing errors (404/405) answer on their own
+    view = current_app.view_functions.get(request.endpoint)
+    policy = getattr(view, "access_policy", None)
+    if policy is None:
+        if request.endpoint in LIBRARY_ENDPOINTS:
+            return
+        raise forbidden("该接口未声明访问权限")
+    if policy is Access.PUBLIC:
+        return
+    verify_jwt_in_request(refresh=policy is Access.REFRESH)
+    principal = _load_principal()
+    if policy is Access.MEMBER and principal.member is None:
+        raise APIError(403, "auth.member_required", "该功能仅限已绑定的党员使用")
+    if policy is Access.STAFF and not principal.is_staff:
+        raise forbidden("该功能仅限组织管理人员使用")
+    if policy is Access.ADMIN and not principal.is_admin:
+        raise forbidden("该功能仅限系统管理员使用")
 
 
 def _load_principal() -> Principal:

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from app.auth import Access, access
 from app.errors import APIError
 
 
@@ -78,6 +79,7 @@ def test_integrity_error_is_a_conflict(client, park):
     from app.members.models import Member
 
     @client.application.route("/_test/dup", methods=["POST"])
+    @access(Access.PUBLIC)
     def _dup():
         db.session.add(Member(name=body["name"], org_id=body["org_id"], phone=body["phone"]))
         db.session.commit()
@@ -89,6 +91,7 @@ def test_integrity_error_is_a_conflict(client, park):
 
 def test_unexpected_exception_is_a_logged_500_envelope(client, caplog):
     @client.application.route("/_test/boom")
+    @access(Access.PUBLIC)
     def _boom():
         raise RuntimeError("kaput")
 
@@ -103,6 +106,7 @@ def test_unexpected_exception_is_a_logged_500_envelope(client, caplog):
 
 def test_api_error_keeps_status_code_and_details(client):
     @client.application.route("/_test/api-error")
+    @access(Access.PUBLIC)
     def _err():
         raise APIError(410, "checkin.token_expired", "二维码已过期", {"age": 30})
 

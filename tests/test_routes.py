@@ -5,16 +5,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from app.auth import Access
+from app.auth import LIBRARY_ENDPOINTS, Access
 
 ROOT = Path(__file__).resolve().parent.parent
-# Endpoints served by libraries, not by our views: docs, their assets, static files.
-LIBRARY_ENDPOINTS = {
-    "static",
-    "api-docs.openapi_json",
-    "api-docs.openapi_swagger_ui",
-    "swagger_assets.static",
-}
 
 
 def test_every_route_declares_an_access_policy(app):
@@ -28,13 +21,21 @@ def test_every_route_declares_an_access_policy(app):
     assert undeclared == []
 
 
-def test_the_policy_walk_would_catch_an_undeclared_route(app):
+def test_an_undeclared_route_is_refused_and_caught_by_the_walk(app, client):
     @app.route("/_test/undeclared")
     def _undeclared():
-        return {}
+        return {"secret": 1}
 
     view = app.view_functions["_undeclared"]
     assert getattr(view, "access_policy", None) is None
+    r = client.get("/_test/undeclared")
+    assert r.status_code == 403 and r.json["error"]["code"] == "auth.forbidden"
+
+
+def test_authentication_comes_before_validation(client):
+    # an anonymous caller with a malformed body learns only that they must log in
+    r = client.post("/api/v1/orgs", json={"type": 5})
+    assert r.status_code == 401 and r.json["error"]["code"] == "auth.required"
 
 
 def test_every_api_route_is_in_the_openapi_document(app, client):
