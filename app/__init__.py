@@ -82,6 +82,9 @@ def create_app(
     register_blueprints(api)
     for register in surfaces:
         register(api)
+    from app.web import register_web
+
+    register_web(app)
 
     from app.commands import register_commands
 

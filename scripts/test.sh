@@ -6,6 +6,27 @@ cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 ensure_venv requirements-dev.txt
 
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser here); CJK fonts
+# make their screenshots readable. Installed with apt-get where we can, else those tests skip.
+ensure_browser() {
+  local missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+    missing+=(fonts-noto-cjk)
+  fi
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "==> installing ${missing[*]} (Debian) for the browser tests"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/dev/null; then
+      echo "==> NOTE: apt-get could not install ${missing[*]}"
+    fi
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "==> NOTE: no /usr/bin/chromium: the browser tests (tests/test_web_*) are SKIPPED."
+  fi
+}
+ensure_browser
+
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

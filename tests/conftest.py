@@ -450,3 +450,78 @@ def make_question(app):
         return question
 
     return _make
+
+
+# --- pages in a real browser (issue 7) ---------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# headless, and nothing that reaches the network on its own
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real threaded server on a loopback port (for the browser), per test."""
+    import logging
+    import threading
+
+    from werkzeug.serving import make_server
+
+    request_log = logging.getLogger("werkzeug")
+    level = request_log.level
+    request_log.setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+        request_log.setLevel(level)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module; skipped when missing."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            f"browser tests skipped: no Chromium at {CHROMIUM} "
+            "(scripts/test.sh installs Debian's chromium with apt-get where it can)"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("browser tests skipped: the playwright package is not installed")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def browser_page(browser, live_server):
+    """A fresh browser page (its own context) at 1920×1080, closed before the server stops."""
+    context = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()

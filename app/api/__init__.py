@@ -19,6 +19,7 @@ def register_blueprints(api: Api) -> None:
         points,
         quiz,
         reports,
+        screen,
         study,
     )
 
@@ -35,6 +36,7 @@ def register_blueprints(api: Api) -> None:
         study,
         quiz,
         points,
+        screen,
     )
     for module in modules:
         api.register_blueprint(module.blp)
