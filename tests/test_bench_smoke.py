@@ -28,8 +28,20 @@ def _generator():
 def _generate(path: Path, seed: int = 7) -> None:
     result = CliRunner().invoke(
         _generator().main,
-        ["--sqlite", str(path), "--members", "40", "--branches", "3", "--parks", "1"]
-        + ["--seed", str(seed), "--now", "2026-06-15T04:00:00+00:00"],
+        [
+            "--sqlite",
+            str(path),
+            "--members",
+            "40",
+            "--branches",
+            "3",
+            "--parks",
+            "1",
+            "--seed",
+            str(seed),
+            "--now",
+            "2026-06-15T04:00:00+00:00",
+        ],
     )
     assert result.exit_code == 0, result.output + repr(result.exception)
 
