@@ -130,7 +130,7 @@ class HomePointsSchema(ma.Schema):
 
 
 class HomeSchema(ma.Schema):
-    """The home screen in one call (the inbox joins in a later issue)."""
+    """The home screen in one call."""
 
     member = ma.fields.Nested(HomeMemberSchema)
     next_activities = ma.fields.List(ma.fields.Nested(HomeActivitySchema))
@@ -140,5 +140,6 @@ class HomeSchema(ma.Schema):
         metadata={"description": "today's morning brief with the member's progress, if any"},
     )
     streak = ma.fields.Nested(StreakSchema)
+    unread_notifications = ma.fields.Integer(metadata={"description": "unread inbox rows"})
     points = ma.fields.Nested(HomePointsSchema)
     now = LocalDateTime()

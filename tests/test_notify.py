@@ -587,3 +587,81 @@ def test_two_schedulers_and_a_restart_send_each_reminder_once(app, park, fake_we
     sent = sorted((m["touser"], m["template_id"]) for m in fake_wechat.sent)
     assert sent == [("oA", "TPL-ACT"), ("oA", "TPL-PUB"), ("oA2", "TPL-ACT"), ("oA2", "TPL-PUB")]
     assert activity.id
+
+
+# --- study reminders ------------------------------------------------------------------------
+
+
+def _brief(org, publish_at, title="晨会：学习新思想"):
+    from app.study.models import StudyItem
+
+    item = StudyItem(
+        kind="morning_brief",
+        title=title,
+        body="……",
+        org_id=org.id,
+        publish_at=publish_at,
+        minutes=5,
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def test_morning_brief_at_half_past_seven_on_workdays(app, park):
+    friday = date(2026, 11, 20)
+    # posted the evening before, scheduled for 06:00 on the day it is for
+    item = _brief(park.branch_a, local(2026, 11, 20, 6))
+    _brief(park.branch_b, local(2026, 11, 20, 6))
+    _brief(park.branch_a, local(2026, 11, 19, 6), title="昨天的")  # yesterday's: not again
+    run_due(local(2026, 11, 20, 7, 29))
+    assert notes("morning_brief") == []
+    run_due(local(2026, 11, 20, 7, 30))
+    run_due(local(2026, 11, 20, 9, 0))
+    db.session.commit()
+    a_notes = [n for n in notes("morning_brief") if n.data["item_id"] == item.id]
+    assert {n.member_id for n in a_notes} == {
+        park.member_a.id,
+        park.member_a2.id,
+        park.secretary_a.id,
+    }
+    assert all(n.day == friday for n in a_notes)
+    assert len(notes("morning_brief")) == 4  # branch B's one member for its own brief
+
+    # Saturday: a brief posted for the weekend reminds nobody
+    _brief(park.branch_a, local(2026, 11, 21, 6))
+    run_due(local(2026, 11, 21, 8))
+    assert len(notes("morning_brief")) == 4
+
+
+def test_study_evening_for_those_who_have_not_studied(app, park):
+    from app.study.models import DailyQuiz, StudyDay
+
+    day = date(2026, 11, 21)
+    db.session.add(StudyDay(member_id=park.member_a.id, day=day, seconds=120))
+    db.session.add(StudyDay(member_id=park.member_a2.id, day=day, seconds=0))
+    db.session.add(
+        DailyQuiz(
+            member_id=park.secretary_a.id,
+            day=day,
+            question_ids=[],
+            drawn_at=local(2026, 11, 21, 9),
+            submitted_at=local(2026, 11, 21, 9, 5),
+        )
+    )
+    db.session.commit()
+    run_due(local(2026, 11, 21, 19, 59))
+    assert notes("study_evening") == []
+    run_due(local(2026, 11, 21, 20, 0))
+    run_due(local(2026, 11, 21, 21, 30))
+    db.session.commit()
+    assert {n.member_id for n in notes("study_evening")} == {park.member_a2.id, park.member_b.id}
+
+
+def test_home_shows_the_unread_count(client, park):
+    _seed_inbox(park)
+    home = client.get("/api/mp/v1/home", headers=park.headers.member_a)
+    assert home.status_code == 200 and home.json["unread_notifications"] == 3
+    client.post("/api/v1/notifications/read-all", headers=park.headers.member_a)
+    home = client.get("/api/mp/v1/home", headers=park.headers.member_a)
+    assert home.json["unread_notifications"] == 0

@@ -1,7 +1,9 @@
 """Which reminders are due at `now` (rule 8). Each writes with its natural key, so running
 `run_due` again — a retry, a misfire catch-up, a second scheduler — adds nothing.
 
-Daily reminders are due from their hour onwards for the rest of that local day; activity
+Daily reminders are due from their hour onwards for the rest of that local day (the 07:30
+morning brief on workdays, Monday to Friday; the statutory holiday calendar is not modelled);
+activity
 reminders from their moment until the activity starts (or the check-in window closes).
 """
 
@@ -19,7 +21,8 @@ from app.members.models import Member
 from app.notify.services import Reminder, write_reminder
 from app.org.models import Organization, OrgRole
 from app.reports.compliance import branches_with_gaps
-from app.timeutil import local_day, local_tz
+from app.study.models import DailyQuiz, StudyDay, StudyItem
+from app.timeutil import local_day, local_midnight, local_tz
 
 ABSENCE_LEVELS = (5, 3)  # months without attendance that alert the secretary (rule 4)
 SECRETARY_ROLES = ("secretary", "deputy_secretary")
@@ -237,10 +240,78 @@ def _secretaries_above(org_id: int) -> list[int]:
     return _secretaries(org.parent_id) if org and org.parent_id else []
 
 
+def morning_brief(now: datetime) -> list[Reminder]:
+    """From 07:30 on workdays: today's 晨会5分钟 → every member its scope covers."""
+    today = local_day(now)
+    if today.weekday() >= 5 or now < _at(today, 7, 30):
+        return []
+    items = db.session.scalars(
+        select(StudyItem)
+        .where(
+            StudyItem.kind == "morning_brief",
+            StudyItem.is_active.is_(True),
+            StudyItem.publish_at >= local_midnight(today),
+            StudyItem.publish_at <= now,
+        )
+        .order_by(StudyItem.id)
+    ).all()
+    out = []
+    for item in items:
+        ids = db.session.scalars(
+            select(Member.id)
+            .join(Organization, Organization.id == Member.org_id)
+            .where(Member.is_active.is_(True), Organization.path.like(item.org.path + "%"))
+        ).all()
+        out.append(
+            Reminder(
+                kind="morning_brief",
+                cause=f"study:{item.id}",
+                day=today,
+                title="晨会5分钟",
+                body=item.title,
+                member_ids=ids,
+                data={"item_id": item.id, "page": f"pages/study/detail?id={item.id}"},
+            )
+        )
+    return out
+
+
+def study_evening(now: datetime) -> list[Reminder]:
+    """From 20:00: members who have not studied today (no reading time, no daily quiz)."""
+    today = local_day(now)
+    if now < _at(today, 20):
+        return []
+    studied = select(StudyDay.member_id).where(StudyDay.day == today, StudyDay.seconds > 0)
+    quizzed = select(DailyQuiz.member_id).where(
+        DailyQuiz.day == today, DailyQuiz.submitted_at.is_not(None)
+    )
+    ids = db.session.scalars(
+        select(Member.id).where(
+            Member.is_active.is_(True),
+            Member.status.in_(("full", "probationary", "activist")),
+            Member.id.not_in(studied),
+            Member.id.not_in(quizzed),
+        )
+    ).all()
+    return [
+        Reminder(
+            kind="study_evening",
+            cause="daily",
+            day=today,
+            title="今天还没有学习哦",
+            body="花5分钟读一读今天的学习内容",
+            member_ids=ids,
+            data={"page": "pages/study/index"},
+        )
+    ]
+
+
 RULES: list[Callable[[datetime], list[Reminder]]] = [
     activity_published,
     activity_before,
     activity_not_checked_in,
+    morning_brief,
+    study_evening,
     political_birthday,
     compliance_gap,
     absence_alert,
