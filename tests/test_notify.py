@@ -665,3 +665,55 @@ def test_home_shows_the_unread_count(client, park):
     client.post("/api/v1/notifications/read-all", headers=park.headers.member_a)
     home = client.get("/api/mp/v1/home", headers=park.headers.member_a)
     assert home.json["unread_notifications"] == 0
+
+
+def test_done_when_publish_run_due_twice_and_the_scheduler_once(
+    app, client, runner, park, fake_wechat
+):
+    """The issue's scenario, through the API and the CLI, with real processes and HTTP."""
+    now = datetime.now(UTC)
+    body = {
+        "org_id": park.branch_a.id,
+        "type": "theme_day",
+        "title": "主题党日：重温入党誓词",
+        "starts_at": (now + timedelta(minutes=61)).isoformat(),
+        "ends_at": (now + timedelta(minutes=151)).isoformat(),
+        "location": "党群服务中心",
+        "publish": True,
+    }
+    created = client.post("/api/v1/activities", json=body, headers=park.headers.secretary_a)
+    assert created.status_code == 201, created.json
+    _bind(park.member_a, "oA")
+    _bind(park.member_a2, "oA2")  # bound, but never consented: inbox only
+    for template in ("TPL-PUB", "TPL-ACT"):
+        record_consent(park.member_a, {template: True}, now)
+    db.session.commit()
+    app.config["WECHAT_TEMPLATES"] = {"activity_published": "TPL-PUB", "activity_1h": "TPL-ACT"}
+    app.config["QUIET_HOURS_START"], app.config["QUIET_HOURS_END"] = 24, 0  # any time of day
+
+    first = runner.invoke(args=["reminders", "run-due"])
+    assert first.exit_code == 0, first.output
+    later = (now + timedelta(minutes=2)).isoformat()  # one hour before the start has passed
+    second = runner.invoke(args=["reminders", "run-due", "--now", later])
+    assert second.exit_code == 0, second.output
+    db.session.rollback()
+
+    proc = _start_scheduler(
+        _scheduler_env(app, fake_wechat)
+        | {"WECHAT_TEMPLATES": '{"activity_published": "TPL-PUB", "activity_1h": "TPL-ACT"}'}
+    )
+    try:
+        assert _wait_for(
+            lambda: db.session.get(nm.SchedulerLease, "reminders") is not None, seconds=20
+        )
+        time.sleep(2.5)  # a few ticks
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+    expected = {park.member_a.id, park.member_a2.id, park.secretary_a.id}
+    for kind in ("activity_published", "activity_1h"):
+        rows = notes(kind)
+        assert sorted(n.member_id for n in rows) == sorted(expected), kind
+    sent = sorted((m["touser"], m["template_id"]) for m in fake_wechat.sent)
+    assert sent == [("oA", "TPL-ACT"), ("oA", "TPL-PUB")]
