@@ -146,4 +146,4 @@ def test_theme_day_from_creation_to_the_sheet(
     assert [e["action"] for e in audit.json["items"]] == ["leave.decide"]
     home = client.get("/api/mp/v1/home", headers=park.headers.member_a).json
     assert home["next_activities"][0]["my"]["status"] == "present"
-    assert home["points"]["today"] == 2
+    assert home["points"]["today"] == 3  # the check-in's 2 and the day's sign-in (issue 4)

@@ -131,11 +131,20 @@ def test_bad_answers_are_400(client, park, bank, answers):
     assert r.status_code == 200 and r.json["correct"] == 1
 
 
-def test_an_empty_bank(client, park, point_rules):
+def test_an_empty_bank(client, park, point_rules, make_question):
     r = client.get("/api/v1/quiz/daily", headers=park.headers.member_a)
     assert r.status_code == 200 and r.json["questions"] == [] and r.json["total"] == 0
     r = client.post("/api/v1/quiz/daily", json={"answers": {}}, headers=park.headers.member_a)
     assert r.status_code == 409 and r.json["error"]["code"] == "quiz.no_questions"
+    question = make_question(park.park)  # the bank fills up later that day: drawn then
+    r = client.get("/api/v1/quiz/daily", headers=park.headers.member_a)
+    assert [q["id"] for q in r.json["questions"]] == [question.id]
+
+
+def test_a_console_user_without_a_role_sees_no_items(client, park, make_user, auth_headers):
+    nobody = make_user("nobody")
+    r = client.get("/api/v1/study-items", headers=auth_headers(nobody))
+    assert r.status_code == 200 and r.json["total"] == 0
 
 
 def test_concurrent_submissions_grade_once(app, park, bank):

@@ -317,9 +317,13 @@ def _quiz_of_day(member, now: datetime, lock: bool = False) -> DailyQuiz:
     day = local_day(now)
     stmt = select(DailyQuiz).where(DailyQuiz.member_id == member.id, DailyQuiz.day == day)
     quiz = db.session.scalar(stmt.with_for_update() if lock else stmt)
+    count = current_app.config["QUIZ_DAILY_QUESTIONS"]
     if quiz is not None:
+        if not quiz.question_ids and quiz.submitted_at is None:  # the bank was empty: try again
+            quiz.question_ids = draw(member.id, day, _bank(member), count)
+            db.session.flush()
         return quiz
-    ids = draw(member.id, day, _bank(member), current_app.config["QUIZ_DAILY_QUESTIONS"])
+    ids = draw(member.id, day, _bank(member), count)
     quiz = DailyQuiz(member_id=member.id, day=day, question_ids=ids, drawn_at=now, points=0)
     try:
         with db.session.begin_nested():

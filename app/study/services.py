@@ -300,6 +300,8 @@ def list_items(principal: Principal, args: dict[str, Any], now: datetime) -> dic
         visible.append(member_visible(principal.member, now))
     if principal.is_staff:
         visible.append(staff_visible(principal))
+    if not visible:  # a console user without a role or a member profile
+        return {"items": [], "page": args["page"], "per_page": args["per_page"], "total": 0}
     stmt = select(StudyItem).where(or_(*visible)).options(*_LOADS)
     stmt = _filters(stmt, args).order_by(StudyItem.publish_at.desc(), StudyItem.id.desc())
     page = paginate(stmt, args["page"], args["per_page"])
