@@ -56,6 +56,7 @@ class Defaults:
     MAKEUP_REQUEST_DAYS: int = 3  # members may ask for 补签 until end + this
     SQLITE_BUSY_TIMEOUT_MS: int = 15000
 
+    STAR_WEIGHTS: dict = {"compliance": 0.5, "attendance": 0.3, "study": 0.2}  # noqa: RUF012
     QUIET_HOURS_START: int = 22  # no push from 22:00 …
     QUIET_HOURS_END: int = 7  # … to 07:00 local; the inbox row waits, the push is deferred
     WECHAT_TEMPLATES: dict = {}  # noqa: RUF012 — copied per app; kind → template id (env: JSON)

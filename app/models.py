@@ -14,6 +14,7 @@ from app.notify.models import (
 )
 from app.org.models import Enterprise, Organization, OrgRole
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
+from app.reports.models import StarRating
 from app.study.models import (
     DailyQuiz,
     LessonAttempt,
@@ -47,6 +48,7 @@ __all__ = [
     "ReadingSession",
     "RevokedToken",
     "SchedulerLease",
+    "StarRating",
     "StudyDay",
     "StudyItem",
     "StudyItemTag",

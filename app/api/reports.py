@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from app.auth import Access, access, current_principal
+from app.extensions import db
 from app.openapi import Blueprint
-from app.reports import services, tables
+from app.reports import services, stars, study, tables
 from app.reports.exports import export
 from app.reports.schemas import (
     AttendanceArgsSchema,
@@ -18,6 +19,12 @@ from app.reports.schemas import (
     MemberReportSchema,
     MembersArgsSchema,
     MembersReportSchema,
+    StarBoardSchema,
+    StarRowSchema,
+    StarsArgsSchema,
+    StarSetSchema,
+    StudyArgsSchema,
+    StudyReportSchema,
 )
 from app.timeutil import utcnow
 
@@ -57,7 +64,10 @@ def attendance(args):
 @access(Access.STAFF)
 def compliance(args):
     """三会一课 matrix: branches × months, held vs required per meeting kind, gaps named."""
-    report = services.compliance_for(current_principal(), args, utcnow())
+    now = utcnow()
+    report = study.with_study_hours(
+        services.compliance_for(current_principal(), args, now), "compliance", now
+    )
     return _respond(args["format"], report, tables.compliance)
 
 
@@ -68,7 +78,10 @@ def compliance(args):
 @access(Access.STAFF)
 def members(args):
     """Members of a subtree: attendance this year, last attendance, 6-month-rule flags, points."""
-    report = services.members_for(current_principal(), args, utcnow())
+    now = utcnow()
+    report = study.with_study_hours(
+        services.members_for(current_principal(), args, now), "members", now
+    )
     return _respond(args["format"], report, tables.members)
 
 
@@ -80,4 +93,41 @@ def member(args, member_id):
     """One member's attendance by month, last attendance and points (themselves or staff)."""
     now = utcnow()
     year = args.get("year") or services.local_year(now)
-    return services.member_report(current_principal(), member_id, now, year)
+    report = services.member_report(current_principal(), member_id, now, year)
+    report["study_hours"] = study.member_hours(member_id, year, now)
+    return report
+
+
+@blp.route("/study", methods=["GET"])
+@blp.arguments(StudyArgsSchema, location="query")
+@blp.response(200, StudyReportSchema)
+@blp.doc(responses=DOWNLOADS)
+@access(Access.STAFF)
+def study_participation(args):
+    """Study per branch: participation per day or week, average points, quiz accuracy."""
+    report = study.study_for(current_principal(), args, utcnow())
+    return _respond(args["format"], report, tables.study)
+
+
+@blp.route("/stars", methods=["GET"])
+@blp.arguments(StarsArgsSchema, location="query")
+@blp.response(200, StarBoardSchema)
+@blp.doc(responses=DOWNLOADS)
+@access(Access.STAFF)
+def star_board(args):
+    """星级评定: each branch's compliance, attendance and study, the score and the stars."""
+    report = stars.board_for(current_principal(), args, utcnow())
+    return _respond(args["format"], report, tables.stars)
+
+
+@blp.route("/stars/<int:org_id>", methods=["PUT"])
+@blp.arguments(StarSetSchema)
+@blp.response(200, StarRowSchema)
+@access(Access.STAFF)
+def set_stars(data, org_id):
+    """The committee sets a branch's final stars for a year, with a reason (audited)."""
+    row = stars.set_stars(
+        current_principal(), org_id, data["year"], data["stars"], data["reason"], utcnow()
+    )
+    db.session.commit()
+    return row

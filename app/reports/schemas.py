@@ -115,6 +115,7 @@ class ComplianceBranchSchema(ma.Schema):
     has_groups = ma.fields.Boolean()
     months = ma.fields.List(ma.fields.Nested(ComplianceMonthSchema))
     gaps = ma.fields.List(ma.fields.String())
+    study_hours = ma.fields.Nested(lambda: BranchHoursSchema())
 
 
 class ComplianceReportSchema(ma.Schema):
@@ -143,6 +144,7 @@ class MemberRowSchema(ma.Schema):
         allow_none=True, metadata={"description": "3 or 5 when flagged by the 6-month rule"}
     )
     points = ma.fields.Integer()
+    study_hours = ma.fields.Float(metadata={"description": "this year; the target is 32"})
 
 
 class MembersReportSchema(ma.Schema):
@@ -166,3 +168,107 @@ class MemberReportSchema(MemberRowSchema):
 
     year = ma.fields.Integer()
     months = ma.fields.List(ma.fields.Nested(MonthCountSchema))
+
+
+class StudyArgsSchema(ma.Schema):
+    """Which subtree and period (at most a year), by day or by week."""
+
+    org_id = ma.fields.Integer()
+    from_ = ma.fields.Date(data_key="from")
+    to = ma.fields.Date()
+    by = ma.fields.String(load_default="week", validate=validate.OneOf(["day", "week"]))
+    format = FORMAT
+
+
+class StudyPointSchema(ma.Schema):
+    """Participants on one day or in one week (starting `start`)."""
+
+    start = ma.fields.Date()
+    members = ma.fields.Integer()
+    rate = ma.fields.Float()
+
+
+class StudyRowSchema(ma.Schema):
+    """One branch of the study report."""
+
+    org_id = ma.fields.Integer()
+    org_name = ma.fields.String()
+    members = ma.fields.Integer()
+    participants = ma.fields.Integer(metadata={"description": "studied at least once"})
+    participation_rate = ma.fields.Float(allow_none=True)
+    average_points = ma.fields.Float(allow_none=True)
+    quiz_accuracy = ma.fields.Float(allow_none=True)
+    series = ma.fields.List(ma.fields.Nested(StudyPointSchema))
+
+
+class TopLessonSchema(ma.Schema):
+    """A lesson or article and how often it was completed with an effective dwell."""
+
+    item_id = ma.fields.Integer()
+    title = ma.fields.String()
+    kind = ma.fields.String()
+    completions = ma.fields.Integer()
+
+
+class StudyReportSchema(ma.Schema):
+    """Study participation per branch."""
+
+    org_id = ma.fields.Integer()
+    org_name = ma.fields.String()
+    from_ = ma.fields.Date(data_key="from", attribute="from")
+    to = ma.fields.Date()
+    by = ma.fields.String()
+    rows = ma.fields.List(ma.fields.Nested(StudyRowSchema))
+    top_lessons = ma.fields.List(ma.fields.Nested(TopLessonSchema))
+
+
+class StarsArgsSchema(ma.Schema):
+    """Which subtree and year."""
+
+    org_id = ma.fields.Integer()
+    year = ma.fields.Integer(validate=YEAR)
+    format = FORMAT
+
+
+class StarRowSchema(ma.Schema):
+    """A branch's components, score and stars."""
+
+    org_id = ma.fields.Integer()
+    org_name = ma.fields.String()
+    compliance = ma.fields.Float()
+    attendance = ma.fields.Float()
+    study = ma.fields.Float()
+    score = ma.fields.Float(metadata={"description": "0–10 from the weighted components"})
+    computed_stars = ma.fields.Integer()
+    stars = ma.fields.Integer(metadata={"description": "final stars if set, else computed"})
+    band = ma.fields.String()
+    final = ma.fields.Boolean()
+    reason = ma.fields.String(allow_none=True)
+    set_at = LocalDateTime(allow_none=True)
+
+
+class StarBoardSchema(ma.Schema):
+    """Every branch's stars for a year."""
+
+    org_id = ma.fields.Integer()
+    org_name = ma.fields.String()
+    year = ma.fields.Integer()
+    weights = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
+    rows = ma.fields.List(ma.fields.Nested(StarRowSchema))
+
+
+class StarSetSchema(ma.Schema):
+    """The committee's final stars for a branch and year."""
+
+    year = ma.fields.Integer(required=True, validate=YEAR)
+    stars = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=10))
+    reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=500))
+
+
+class BranchHoursSchema(ma.Schema):
+    """Study hours of a branch's members against 32 a year."""
+
+    members = ma.fields.Integer()
+    average_hours = ma.fields.Float()
+    members_meeting_target = ma.fields.Integer()
+    target_hours = ma.fields.Integer()

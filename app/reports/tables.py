@@ -87,6 +87,40 @@ def members(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]
         Column("连续未参加(月)", "months_without_attendance", 14),
         Column("预警", "flag", 10),
         Column("积分", "points", 8),
+        Column("学习时长(小时)", "study_hours", 14, "0.0"),
     ]
     title = f"{report['org_name']} {report['year']}年党员组织生活情况"
     return f"members-{report['year']}", title, columns, rows
+
+
+def study(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
+    """One line per branch."""
+    columns = [
+        Column("支部", "org_name", 28),
+        Column("党员数", "members", 8),
+        Column("参与学习人数", "participants", 12),
+        Column("参与率", "participation_rate", 10, "0.0%"),
+        Column("人均积分", "average_points", 10, "0.00"),
+        Column("答题正确率", "quiz_accuracy", 12, "0.0%"),
+    ]
+    title = f"{report['org_name']} 学习情况（{report['from']} 至 {report['to']}）"
+    return f"study-{report['from']}-{report['to']}", title, columns, report["rows"]
+
+
+def stars(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
+    """One line per branch."""
+    rows = [{**r, "final_label": "是" if r["final"] else "否"} for r in report["rows"]]
+    columns = [
+        Column("支部", "org_name", 28),
+        Column("三会一课完成率", "compliance", 14, "0.0%"),
+        Column("出勤率", "attendance", 10, "0.0%"),
+        Column("学习参与率", "study", 12, "0.0%"),
+        Column("综合得分", "score", 10, "0.00"),
+        Column("计算星级", "computed_stars", 10),
+        Column("评定星级", "stars", 10),
+        Column("等次", "band", 8),
+        Column("已由党委评定", "final_label", 12),
+        Column("评定理由", "reason", 30),
+    ]
+    title = f"{report['org_name']} {report['year']}年党支部星级评定"
+    return f"stars-{report['year']}", title, columns, rows

@@ -116,6 +116,8 @@ class StudyDay(db.Model):
     `seconds` adds up counted reading time (the 32 hours a year of rule 2)."""
 
     __tablename__ = "study_days"
+    # reports scan a period across all members: by day first
+    __table_args__ = (Index("ix_study_days_day", "day"),)
 
     member_id: Mapped[int] = mapped_column(
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
@@ -164,7 +166,10 @@ class DailyQuiz(db.Model):
     one graded submission."""
 
     __tablename__ = "daily_quizzes"
-    __table_args__ = (UniqueConstraint("member_id", "day", name="uq_daily_quizzes_member_day"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "day", name="uq_daily_quizzes_member_day"),
+        Index("ix_daily_quizzes_day", "day"),  # the study report scans a period
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
