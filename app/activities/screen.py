@@ -75,7 +75,6 @@ def issue_link(principal: Principal, activity_id: int, now: datetime) -> dict[st
     return {
         "activity_id": activity.id,
         "url": base + screen_path(activity.id, token),
-        "token": token,
         "expires_at": expires_at,
         "opens_at": activity.checkin_opens_at,
         "closes_at": activity.checkin_closes_at,
