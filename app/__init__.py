@@ -65,6 +65,7 @@ def create_app(
         from app.db import tune_sqlite
 
         tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    _init_cors(app)
     _init_redis(app)
     _init_wechat(app)
 
@@ -116,6 +117,22 @@ def _configure_logging(app: Flask) -> None:
     root_app_log.handlers[:] = [handler]
     root_app_log.setLevel(app.config["LOG_LEVEL"])
     root_app_log.propagate = False
+
+
+def _init_cors(app: Flask) -> None:
+    """CORS only for the configured origins (none by default: the mini-program needs none)."""
+    origins = [o.strip() for o in app.config["CORS_ORIGINS"].split(",") if o.strip()]
+    if origins:
+        from flask_cors import CORS
+
+        CORS(
+            app,
+            resources={r"/api/*": {"origins": origins}},
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Content-Disposition"],
+            supports_credentials=False,  # bearer tokens, never cookies
+            max_age=600,
+        )
 
 
 def _init_redis(app: Flask) -> None:

@@ -19,6 +19,7 @@ from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
     get_jwt,
+    get_jwt_identity,
     verify_jwt_in_request,
 )
 from sqlalchemy import or_, select
@@ -199,6 +200,30 @@ def is_revoked(jti: str) -> bool:
         db.session.execute(select(RevokedToken.id).where(RevokedToken.jti == jti)).first()
         is not None
     )
+
+
+def caller_key() -> str:
+    """Rate-limit key: the caller's identity when known (a meeting room shares one NAT
+    address), the client address otherwise."""
+    principal = g.get("principal")
+    if principal is not None:
+        return f"id:{principal.identity}"
+    try:  # a public route (the phone's scan) may still carry a valid token
+        verify_jwt_in_request(optional=True)
+        identity = get_jwt_identity()
+    except Exception:  # a bad token is the route's business; limit by address then
+        identity = None
+    return f"id:{identity}" if identity else f"ip:{request.remote_addr}"
+
+
+def checkin_rate_limit() -> str:
+    """The configured limit for check-ins and scans (stops guessing the 6-digit code)."""
+    return current_app.config["RATELIMIT_CHECKIN"]
+
+
+def quiz_rate_limit() -> str:
+    """The configured limit for quiz and lesson-answer submissions."""
+    return current_app.config["RATELIMIT_QUIZ"]
 
 
 def login_rate_limit() -> str:

@@ -26,6 +26,7 @@ class Defaults:
     REDIS_URL: str = ""
     TIMEZONE: str = "Asia/Shanghai"
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
+    CORS_ORIGINS: str = ""  # comma-separated origins allowed to call the API from a browser
 
     WECHAT_APPID: str = ""
     WECHAT_SECRET: str = ""
@@ -45,7 +46,8 @@ class Defaults:
 
     RATELIMIT_ENABLED: bool = True
     RATELIMIT_LOGIN: str = "10 per minute"
-    RATELIMIT_CHECKIN: str = "120 per minute"  # per client address: stops 6-digit guessing
+    RATELIMIT_CHECKIN: str = "120 per minute"  # per caller: stops guessing the 6-digit code
+    RATELIMIT_QUIZ: str = "30 per minute"  # per caller: daily quiz submissions
 
     QR_ROTATE_SECONDS: int = 15  # the check-in QR, 6-digit code and personal code rotate
     QR_GRACE_SECONDS: int = 5  # a token stays valid this long after its interval

@@ -6,7 +6,16 @@ from flask import current_app
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from app.accounts import services as accounts
-from app.auth import Access, Principal, access, current_principal, login_rate_limit, principal_for
+from app.auth import (
+    Access,
+    Principal,
+    access,
+    caller_key,
+    checkin_rate_limit,
+    current_principal,
+    login_rate_limit,
+    principal_for,
+)
 from app.errors import APIError
 from app.extensions import db, limiter
 from app.openapi import Blueprint
@@ -23,10 +32,6 @@ from miniprogram_api.schemas import (
 )
 
 blp = Blueprint("mp", __name__, url_prefix="/api/mp/v1", description="Mini-program surface")
-
-
-def _checkin_limit() -> str:
-    return current_app.config["RATELIMIT_CHECKIN"]
 
 
 @blp.route("/login", methods=["POST"])
@@ -73,7 +78,7 @@ def _optional_principal() -> Principal | None:
 @blp.arguments(ScanSchema)
 @blp.response(200, ScanResultSchema)
 @blp.alt_response(201, schema=ScanResultSchema, description="Checked in (new attendance)")
-@limiter.limit(_checkin_limit)
+@limiter.limit(checkin_rate_limit, key_func=caller_key)
 @access(Access.PUBLIC)
 def scan(data):
     """Resolve what the phone scanned: a check-in code checks in, an invite goes to binding."""

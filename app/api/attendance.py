@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
 from app.activities import attendance, checkins
 from app.activities.schemas import (
     AttendanceSchema,
@@ -15,7 +13,7 @@ from app.activities.schemas import (
 )
 from app.audit import services as audit
 from app.audit.schemas import AuditListArgsSchema, AuditSchema
-from app.auth import Access, access, current_principal
+from app.auth import Access, access, caller_key, checkin_rate_limit, current_principal
 from app.extensions import db, limiter
 from app.openapi import Blueprint
 from app.schemas import page_of
@@ -26,15 +24,11 @@ blp = Blueprint(
 )
 
 
-def _checkin_limit() -> str:
-    return current_app.config["RATELIMIT_CHECKIN"]
-
-
 @blp.route("/checkins", methods=["POST"])
 @blp.arguments(CheckinSchema)
 @blp.response(201, AttendanceSchema)
 @blp.alt_response(200, schema=AttendanceSchema, description="Already checked in: the same row")
-@limiter.limit(_checkin_limit)
+@limiter.limit(checkin_rate_limit, key_func=caller_key)
 @access(Access.AUTHENTICATED)
 def check_in(data):
     """Check in with the QR `token` (or its URL) or the 6-digit `code`: 201, a repeat 200."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.auth import Access, access, current_principal
+from app.auth import Access, access, caller_key, current_principal, quiz_rate_limit
 from app.errors import APIError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.openapi import Blueprint
 from app.schemas import page_of
 from app.study import importer, quiz
@@ -37,6 +37,7 @@ def daily():
 @blp.route("/daily", methods=["POST"])
 @blp.arguments(AnswersSchema)
 @blp.response(200, DailyQuizSchema)
+@limiter.limit(quiz_rate_limit, key_func=caller_key)
 @access(Access.MEMBER)
 def submit_daily(data):
     """Grade today's quiz once: 1 point per correct answer up to the cap."""
