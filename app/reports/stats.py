@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, literal, select, union
+from sqlalchemy import and_, case, func, literal, select, union, union_all
 from sqlalchemy.orm import aliased
 
 from app.activities.models import (
@@ -23,6 +23,7 @@ from app.activities.models import (
     activity_invited_orgs,
 )
 from app.db import UTCDateTime
+from app.extensions import db
 from app.members.models import Member
 from app.org.models import COMMITTEE_ROLES, Organization, OrgRole
 
@@ -53,54 +54,116 @@ def activity_filter(org_path: str | None, start: datetime | None, end: datetime 
     return and_(*conds)
 
 
-def expected_pairs(where):
-    """(activity_id, member_id) for every expected attendee of the activities in `where`."""
-    host, sub = aliased(Organization), aliased(Organization)
+def ancestry(scope_path: str | None = None):
+    """(org_id, ancestor_id) for every org (of the subtree at `scope_path`) and each org at or
+    above it, as a union of fixed-length parent chains (one per level of the tree).
+
+    The same pairs as `org.path LIKE ancestor.path || '%'`, but joined by equality, so the
+    database hashes them instead of comparing every activity's host with every org (which
+    is quadratic in the city's orgs), and estimates them well (a recursive CTE it does not).
+    """
+    levels = db.session.scalar(select(func.max(Organization.depth))) or 0
+    parts = []
+    for up in range(levels + 1):
+        org = aliased(Organization)
+        ancestor, chain = (org.id if up == 0 else org.parent_id), []
+        for _ in range(up - 1):
+            step = aliased(Organization)
+            chain.append((step, step.id == ancestor))
+            ancestor = step.parent_id
+        stmt = select(org.id.label("org_id"), ancestor.label("ancestor_id")).select_from(org)
+        for step, on in chain:
+            stmt = stmt.join(step, on)
+        if up:
+            stmt = stmt.where(ancestor.is_not(None))
+        if scope_path is not None:
+            stmt = stmt.where(org.path.like(scope_path + "%"))
+        parts.append(stmt)
+    return union_all(*parts).subquery("ancestry")
+
+
+def expected_pairs(where, scope_path: str | None = None):
+    """(activity_id, member_id, member_status, member_excused) for every expected attendee of
+    the activities in `where` (the member's status and excuse ride along, so the aggregate
+    needs no second pass over the members table).
+
+    `scope_path`, when the activities are hosted in that subtree, bounds the host's subtree
+    walk to it (a host's descendants are inside any subtree the host is in).
+    """
+    member_cols = (Member.status.label("member_status"), Member.excused.label("member_excused"))
+    below = ancestry(scope_path)
     by_host = (
-        select(Activity.id.label("activity_id"), Member.id.label("member_id"))
-        .join(host, host.id == Activity.org_id)
-        .join(sub, sub.path.like(host.path + "%"))
-        .join(Member, and_(Member.org_id == sub.id, Member.is_active.is_(True)))
+        select(Activity.id.label("activity_id"), Member.id.label("member_id"), *member_cols)
+        .join(below, below.c.ancestor_id == Activity.org_id)
+        .join(Member, and_(Member.org_id == below.c.org_id, Member.is_active.is_(True)))
         .where(where)
     )
     inv, sub2 = aliased(Organization), aliased(Organization)
     by_org = (
-        select(Activity.id, Member.id)
+        select(Activity.id, Member.id, *member_cols)
         .join(activity_invited_orgs, activity_invited_orgs.c.activity_id == Activity.id)
         .join(inv, inv.id == activity_invited_orgs.c.org_id)
         .join(sub2, sub2.path.like(inv.path + "%"))
         .join(Member, and_(Member.org_id == sub2.id, Member.is_active.is_(True)))
-        .where(where)
+        .where(where, ~in_host_subtree(sub2.path))
     )
+    own_org = aliased(Organization)
     by_member = (
-        select(Activity.id, Member.id)
+        select(Activity.id, Member.id, *member_cols)
         .join(activity_invited_members, activity_invited_members.c.activity_id == Activity.id)
         .join(
             Member,
             and_(Member.id == activity_invited_members.c.member_id, Member.is_active.is_(True)),
         )
-        .where(where)
+        .join(own_org, own_org.id == Member.org_id)
+        .where(where, ~in_host_subtree(own_org.path))
     )
-    return union(by_host, by_org, by_member).subquery("pairs")
+    # by_host has no duplicates (one host per activity, one org per member), so only the few
+    # invited pairs are de-duplicated, not the millions of a city-wide report
+    invited = union(by_org, by_member).subquery("invited")
+    return union_all(by_host, select(invited)).subquery("pairs")
 
 
-def activity_stats(where, now: datetime):
-    """A subquery: one row per activity with counts by status, voters and committee quorum."""
-    pairs = expected_pairs(where)
+def in_host_subtree(member_org_path):
+    """SQL: the member (whose org has this path) is at or below the activity's host."""
+    host = aliased(Organization)
+    return (
+        select(host.id)
+        .where(host.id == Activity.org_id, member_org_path.like(host.path + "%"))
+        .exists()
+    )
+
+
+def activity_stats(where, now: datetime, scope_path: str | None = None):
+    """A subquery: one row per activity with counts by status, voters and committee quorum.
+
+    `scope_path`: the subtree `where` restricts the hosts to, if any (see expected_pairs).
+    """
+    pairs = expected_pairs(where, scope_path)
     att = aliased(Attendance)
-    leave = aliased(AttendanceRequest)
-    member = aliased(Member)
+    # approved leave of the activities in scope only: the planner then reads it by activity
+    # instead of hashing every request of the city (at most one per pair: an open request is
+    # unique per activity, member and kind)
+    leave = (
+        select(AttendanceRequest.activity_id, AttendanceRequest.member_id)
+        .where(
+            AttendanceRequest.kind == "leave",
+            AttendanceRequest.status == "approved",
+            AttendanceRequest.activity_id.in_(select(Activity.id).where(where)),
+        )
+        .subquery("approved_leave")
+    )
     role = aliased(OrgRole)
     act = aliased(Activity)
     closed = act.checkin_closes_at <= literal(now, UTCDateTime())  # bind as naive UTC
     status = case(
         (att.id.is_not(None), att.status),
-        (leave.id.is_not(None), "leave"),
+        (leave.c.activity_id.is_not(None), "leave"),
         (closed, "absent"),
         else_="pending",
     )
     attended = status.in_(ATTENDED)
-    voter = and_(member.status == "full", member.excused.is_(False))
+    voter = and_(pairs.c.member_status == "full", pairs.c.member_excused.is_(False))
 
     def count_if(cond):
         return func.sum(case((cond, 1), else_=0))
@@ -135,17 +198,13 @@ def activity_stats(where, now: datetime):
         )
         .select_from(pairs)
         .join(act, act.id == pairs.c.activity_id)
-        .join(member, member.id == pairs.c.member_id)
         .outerjoin(
             att, and_(att.activity_id == pairs.c.activity_id, att.member_id == pairs.c.member_id)
         )
         .outerjoin(
             leave,
             and_(
-                leave.activity_id == pairs.c.activity_id,
-                leave.member_id == pairs.c.member_id,
-                leave.kind == "leave",
-                leave.status == "approved",
+                leave.c.activity_id == pairs.c.activity_id, leave.c.member_id == pairs.c.member_id
             ),
         )
         .group_by(act.id, act.org_id, act.type, act.title, act.starts_at)
