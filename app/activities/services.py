@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import exists, literal, or_, select
+from sqlalchemy import exists, or_, select, union
 from sqlalchemy.orm import aliased, selectinload
 
 from app.activities.models import (
@@ -112,23 +112,24 @@ def expected_members(activity: Activity) -> list[Member]:
 
 
 def member_expected_condition(member: Member):
-    """SQL condition on Activity: the member is expected there (host, invited org or invited)."""
-    host, invited = aliased(Organization), aliased(Organization)
-    own_path = literal(member.org.path)
-    host_ok = select(host.id).where(host.id == Activity.org_id, own_path.like(host.path + "%"))
-    by_org = (
-        select(activity_invited_orgs.c.activity_id)
-        .join(invited, invited.id == activity_invited_orgs.c.org_id)
-        .where(
-            activity_invited_orgs.c.activity_id == Activity.id,
-            own_path.like(invited.path + "%"),
-        )
+    """SQL condition on Activity: the member is expected there (host, invited org or invited).
+
+    The orgs at or above the member's are the ids in its org's path, so each way of being
+    expected is an index lookup (the hosting org, an invitation) and the activities are
+    reached by id — not every activity of the city tested with a path LIKE per row.
+    """
+    ancestors = [int(part) for part in member.org.path.strip("/").split("/") if part]
+    hosted = aliased(Activity)
+    expected_ids = union(
+        select(hosted.id).where(hosted.org_id.in_(ancestors)),
+        select(activity_invited_orgs.c.activity_id).where(
+            activity_invited_orgs.c.org_id.in_(ancestors)
+        ),
+        select(activity_invited_members.c.activity_id).where(
+            activity_invited_members.c.member_id == member.id
+        ),
     )
-    by_member = select(activity_invited_members.c.activity_id).where(
-        activity_invited_members.c.activity_id == Activity.id,
-        activity_invited_members.c.member_id == member.id,
-    )
-    return exists(host_ok) | exists(by_org) | exists(by_member)
+    return Activity.id.in_(expected_ids)
 
 
 def can_read_activity(principal: Principal, activity: Activity) -> bool:
