@@ -813,6 +813,7 @@ def main(quick: bool, reuse: bool, profile: str, skip: str) -> None:
         results["sqlite_checkin"]["database_locked_in_log"] = locked
 
     results["finished_at"] = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    results["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     results["summary"] = summary(results)
     path = out / f"results-{stamp}{'-quick' if quick else ''}.json"
     path.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
