@@ -1,4 +1,4 @@
-"""Recording what the wx.requestSubscribeMessage popup returned (one-time consents)."""
+"""Consents from the phone: subscribe-message popups (one-time credits) and the privacy guide."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from marshmallow import validate
 
 from app.auth import Access, access, current_principal
 from app.extensions import db
+from app.members.services import record_privacy_consent
 from app.notify import services
 from app.openapi import Blueprint
+from app.schemas import LocalDateTime
 from app.timeutil import utcnow
 
 blp = Blueprint(
@@ -54,3 +56,29 @@ def record(data):
     credits = services.record_consent(current_principal().member, results, utcnow())
     db.session.commit()
     return {"credits": credits}
+
+
+class PrivacyConsentSchema(ma.Schema):
+    """The version of the privacy guide (隐私保护指引) the member just accepted."""
+
+    version = ma.fields.String(
+        required=True, validate=validate.Regexp(r"^[0-9A-Za-z._-]{1,32}$", error="版本号格式不正确")
+    )
+
+
+class PrivacyStateSchema(ma.Schema):
+    """What the member accepted, and when."""
+
+    version = ma.fields.String(attribute="privacy_version", allow_none=True)
+    accepted_at = LocalDateTime(attribute="privacy_accepted_at", allow_none=True)
+
+
+@blp.route("/privacy", methods=["POST"])
+@blp.arguments(PrivacyConsentSchema)
+@blp.response(200, PrivacyStateSchema)
+@access(Access.MEMBER)
+def accept_privacy(data):
+    """Record that the member accepted this version of the privacy guide (with the time)."""
+    member = record_privacy_consent(current_principal().member, data["version"], utcnow())
+    db.session.commit()
+    return member

@@ -358,6 +358,7 @@ ROUTES = [
         body=lambda w, v: {"template_id": "tpl", "accepted": True},
     ),
     R("GET", "/api/mp/v1/home", MEMBERS),
+    R("POST", "/api/mp/v1/privacy", MEMBERS, body=lambda w, v: {"version": "2026.1"}),
     # points
     R("GET", "/api/v1/points/me", MEMBERS),
     R("GET", "/api/v1/points/leaderboard", ALL),

@@ -766,3 +766,16 @@ def test_scheduler_killed_mid_fan_out_finishes_after_restart_and_sends_nothing_t
     assert len(pushed) >= 599
     stuck = [n for n in rows if n.push_status == "sending"]
     assert len(stuck) <= 1
+
+
+def test_privacy_consent_is_stored_with_version_and_time(client, park):
+    r = client.post("/api/mp/v1/privacy", json={"version": "2026.1"}, headers=park.headers.member_a)
+    assert r.status_code == 200
+    assert r.json["version"] == "2026.1" and r.json["accepted_at"].endswith("+08:00")
+    db.session.refresh(park.member_a)
+    assert park.member_a.privacy_version == "2026.1"
+    assert park.member_a.privacy_accepted_at is not None
+    bad = client.post("/api/mp/v1/privacy", json={"version": "<b>"}, headers=park.headers.member_a)
+    assert bad.status_code == 400
+    staff = client.post("/api/mp/v1/privacy", json={"version": "1"}, headers=park.headers.committee)
+    assert staff.status_code == 403

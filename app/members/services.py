@@ -185,3 +185,11 @@ def normalise_invite_code(raw: str) -> str:
     """Accept a code typed in lower case, with spaces, or as the invite URL."""
     code = raw.strip().rsplit("/i/", 1)[-1]
     return "".join(code.split()).upper()
+
+
+def record_privacy_consent(member: Member, version: str, now: datetime) -> Member:
+    """Store which version of the privacy guide the member accepted, and when (rule 10)."""
+    member.privacy_version = version
+    member.privacy_accepted_at = now
+    db.session.flush()
+    return member
