@@ -86,6 +86,8 @@ ROUTES = [
     R("POST", "/api/mp/v1/bind", "*", body=lambda w, v: {"bind_token": "x", "invite_code": "ABCD"}),
     R("POST", "/api/mp/v1/scan", "*", body=lambda w, v: {"content": "hello"}),
     R("GET", "/web/assets/<path:filename>", "*", path=lambda w, v: {"filename": "css/base.css"}),
+    # the committee console is a page shell without data; its script reads the API with a token
+    R("GET", "/console", "*"),
     # the screen pages answer only to their own signed screen token (tests/test_screen.py):
     # without it nobody gets in, not even an admin
     R("GET", "/screen/<int:activity_id>", "", path=activity, variants=("A",)),

@@ -1,9 +1,9 @@
 """The pages people look at: server-rendered Jinja, one small script per page, local assets only.
 
 The `web` blueprint holds what every page shares — security headers, the asset route, the
-error page. Each page area is a child blueprint registered on it: `screen` (签到大屏) now; the
-committee console can be added the same way (a module with its blueprint, its templates under
-`templates/<area>/`, its script and styles under `static/`).
+error page. Each page area is a child blueprint registered on it — `screen` (签到大屏) and
+`console` (党建工作台, the committee's dashboard) — a module with its blueprint, its templates
+under `templates/<area>/`, its script and styles under `static/`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,6 @@ from app.web.common import web
 
 def register_web(app: Flask) -> None:
     """Register the page blueprints on the app."""
-    from app.web import screen  # noqa: F401 — attaches its blueprint to `web`
+    from app.web import console, screen  # noqa: F401 — each attaches its blueprint to `web`
 
     app.register_blueprint(web)
