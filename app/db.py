@@ -73,3 +73,11 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # A read-only side connection may ask for DEFERRED: WAL lets it read beside a writer.
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")
+
+
+def read_beside_writers(session) -> None:
+    """Start this request's transaction DEFERRED on SQLite: a pure read takes no write lock,
+    so report and screen reads neither wait for nor hold up check-ins. No-op elsewhere."""
+    current = session()  # the request's Session behind the scoped proxy
+    if current.get_bind().dialect.name == "sqlite" and not current.in_transaction():
+        current.connection(execution_options={"sqlite_begin": "DEFERRED"})

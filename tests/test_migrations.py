@@ -34,3 +34,41 @@ def test_downgrade_to_base_and_back(app, backend):
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
     assert "members" in inspect(db.engine).get_table_names()
+
+
+def test_a_read_beside_writers_takes_no_write_lock_on_sqlite(app, backend, park):
+    """A report read holds a DEFERRED transaction, so a check-in's write goes through at once."""
+    if backend != "sqlite":
+        return
+    from app.db import read_beside_writers
+
+    member_id = park.member_a.id
+    db.session.rollback()  # the fixtures' reads left a transaction open
+    read_beside_writers(db.session)
+    assert db.session.execute(text("SELECT count(*) FROM members")).scalar() > 0
+    with db.engine.connect() as other:
+        # on the raw connection: a statement through SQLAlchemy would BEGIN first
+        other.connection.driver_connection.execute("PRAGMA busy_timeout=200")
+        other.execute(text("UPDATE members SET gender = 'male' WHERE id = :id"), {"id": member_id})
+        other.commit()  # with an IMMEDIATE read open, this would wait and fail: database is locked
+    db.session.rollback()
+
+
+def test_ordinary_transactions_take_the_write_lock_up_front_on_sqlite(app, backend, park):
+    """The default stays BEGIN IMMEDIATE: writers queue instead of failing mid-transaction."""
+    if backend != "sqlite":
+        return
+    from sqlalchemy.exc import OperationalError
+
+    db.session.rollback()  # the fixtures' reads left a transaction open
+    db.session.execute(text("SELECT 1"))  # an ordinary request's transaction has begun
+    with db.engine.connect() as other:
+        other.connection.driver_connection.execute("PRAGMA busy_timeout=100")
+        try:
+            other.execute(text("UPDATE members SET gender = 'male'"))
+            other.commit()
+            locked = False
+        except OperationalError:
+            locked = True
+    db.session.rollback()
+    assert locked

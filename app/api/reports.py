@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import request
+
 from app.auth import Access, access, current_principal
+from app.db import read_beside_writers
 from app.extensions import db
 from app.openapi import Blueprint
 from app.reports import services, stars, study, tables
@@ -29,6 +32,15 @@ from app.reports.schemas import (
 from app.timeutil import utcnow
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Reports")
+
+
+@blp.before_request
+def _reads_only():
+    """Report GETs only read: on SQLite they must not queue behind (or block) check-ins."""
+    if request.method == "GET":
+        read_beside_writers(db.session)
+
+
 DOWNLOADS = {
     "200": {
         "content": {

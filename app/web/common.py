@@ -18,6 +18,7 @@ from flask import (
 )
 
 from app.auth import Access, access
+from app.db import read_beside_writers
 from app.errors import APIError, envelope
 from app.extensions import db
 
@@ -90,8 +91,7 @@ def read_only() -> None:
 
     A screen polling every few seconds must neither wait for nor hold up check-ins.
     """
-    if db.engine.dialect.name == "sqlite" and not db.session().in_transaction():
-        db.session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    read_beside_writers(db.session)
 
 
 # --- pages and their errors ------------------------------------------------------------------
