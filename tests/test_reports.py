@@ -280,7 +280,7 @@ def test_member_rows_flag_the_six_month_rule(app, park):
     assert rows[park.member_a.id]["absence_flag"] == 5
     assert rows[park.member_a2.id]["absence_flag"] == 5  # leave counts, but was in June too
     assert rows[park.secretary_a.id]["absence_flag"] == 3
-    assert rows[park.member_b.id]["absence_flag"] == 5  # never since joining in 2025
+    assert rows[park.member_b.id]["absence_flag"] == 6  # never since joining in 2025: left
     assert rows[park.member_a.id]["attended"] == 1
 
 

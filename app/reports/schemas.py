@@ -141,7 +141,8 @@ class MemberRowSchema(ma.Schema):
     last_attended_at = LocalDateTime(allow_none=True)
     months_without_attendance = ma.fields.Integer()
     absence_flag = ma.fields.Integer(
-        allow_none=True, metadata={"description": "3 or 5 when flagged by the 6-month rule"}
+        allow_none=True,
+        metadata={"description": "3 or 5 (warnings), 6 (treated as having left) — rule 4"},
     )
     points = ma.fields.Integer()
     study_hours = ma.fields.Float(metadata={"description": "this year; the target is 32"})

@@ -29,7 +29,7 @@ from app.reports import compliance as rules
 from app.reports.stats import activity_filter, activity_stats, held_condition, quorate_condition
 from app.timeutil import local_day, local_midnight, local_tz
 
-ABSENCE_FLAGS = (3, 5)  # months without attendance that are flagged (rule 4)
+ABSENCE_FLAGS = (3, 5, 6)  # warnings at 3 and 5 months; at 6 treated as having left
 
 
 @dataclass

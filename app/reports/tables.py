@@ -76,7 +76,7 @@ def compliance(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dic
 
 def members(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
     """One line per member."""
-    flag = {3: "满3个月", 5: "满5个月", None: ""}
+    flag = {3: "满3个月", 5: "满5个月", 6: "满6个月（视为自行脱党）", None: ""}
     rows = [{**r, "flag": flag[r["absence_flag"]]} for r in report["rows"]]
     columns = [
         Column("姓名", "name", 10),

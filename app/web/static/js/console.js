@@ -367,7 +367,7 @@
       setKpi("study", null, "", "study");
     }
     var rows = d.members ? flagged(d.members.rows) : null;
-    var urgent = rows && rows.filter(function (r) { return r.absence_flag === 5; }).length;
+    var urgent = rows && rows.filter(function (r) { return r.absence_flag >= 5; }).length;
     setKpi("flagged", rows ? rows.length : null, rows ? "其中满 5 个月 " + urgent + " 人" : "",
       "members");
     $("kpi-flagged").classList.toggle("has-gap", !!(rows && rows.length));
@@ -871,7 +871,7 @@
   // --- the 6-month rule ------------------------------------------------------------------------
 
   function flagged(rows) {
-    return rows.filter(function (r) { return r.absence_flag === 3 || r.absence_flag === 5; })
+    return rows.filter(function (r) { return r.absence_flag >= 3; })
       .sort(function (a, b) {
         return b.months_without_attendance - a.months_without_attendance ||
           a.org_name.localeCompare(b.org_name, "zh-CN") || a.name.localeCompare(b.name, "zh-CN");
@@ -893,7 +893,8 @@
       tr.appendChild(make("td", "num strong", r.months_without_attendance + " 个月"));
       var flag = make("td");
       flag.appendChild(make("span", "flag flag-" + r.absence_flag,
-        r.absence_flag === 5 ? "满 5 个月 · 紧急" : "满 3 个月 · 提醒"));
+        r.absence_flag === 6 ? "满 6 个月 · 视为自行脱党"
+          : r.absence_flag === 5 ? "满 5 个月 · 紧急" : "满 3 个月 · 提醒"));
       tr.appendChild(flag);
       tbody.appendChild(tr);
     });
