@@ -58,12 +58,20 @@ def study_report(scope_org: Organization, start: date, end: date, by: str) -> di
     in_scope = and_(Member.is_active.is_(True), org.path.like(path + "%"))
 
     # a member took part on a day when they read for a while or submitted the daily quiz
+    # filter to the subtree inside each part: a branch must not read the whole city's days
+    subtree = _subtree_members(scope_org)
     active_days = union_all(
         select(StudyDay.member_id, StudyDay.day).where(
-            StudyDay.day >= start, StudyDay.day < end, StudyDay.seconds > 0
+            StudyDay.day >= start,
+            StudyDay.day < end,
+            StudyDay.seconds > 0,
+            StudyDay.member_id.in_(subtree),
         ),
         select(DailyQuiz.member_id, DailyQuiz.day).where(
-            DailyQuiz.day >= start, DailyQuiz.day < end, DailyQuiz.submitted_at.is_not(None)
+            DailyQuiz.day >= start,
+            DailyQuiz.day < end,
+            DailyQuiz.submitted_at.is_not(None),
+            DailyQuiz.member_id.in_(subtree),
         ),
     ).subquery("active_days")
     bucket = active_days.c.day if by == "day" else _week_bucket(active_days.c.day, start, end)
