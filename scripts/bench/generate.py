@@ -28,6 +28,7 @@ import random
 import sqlite3
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -796,21 +797,24 @@ class Generator:
 # --- loading ----------------------------------------------------------------------------------
 
 
-class Sink:
+class Sink(ABC):
     """Where rows go: PostgreSQL (COPY) or SQLite (batched inserts)."""
 
+    @abstractmethod
     def columns(self, table: str) -> dict[str, bool] | None:
         """Column name → required (NOT NULL without a default); None when the table is absent."""
-        raise NotImplementedError
 
+    @abstractmethod
     def load(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-        raise NotImplementedError
+        """Append rows to a table."""
 
+    @abstractmethod
     def scalar(self, sql: str):
-        raise NotImplementedError
+        """The first column of the first row of a query."""
 
+    @abstractmethod
     def finish(self) -> None:
-        raise NotImplementedError
+        """Commit and close."""
 
 
 class PgSink(Sink):
