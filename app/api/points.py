@@ -16,6 +16,7 @@ from app.points.schemas import (
     RuleUpdateSchema,
     StaffLedgerEntrySchema,
 )
+from app.points.services import ensure_default_rules
 from app.schemas import PageArgsSchema, page_of
 from app.timeutil import utcnow
 
@@ -28,9 +29,10 @@ blp = Blueprint("points", __name__, url_prefix="/api/v1/points", description="St
 @access(Access.MEMBER)
 def me(args):
     """Balance, today's progress per rule (current / daily max), streak, history (paged)."""
-    result = standing.me(current_principal().member.id, args, utcnow())
-    db.session.commit()  # default rules are ensured on first sight
-    return result
+    if ensure_default_rules():
+        db.session.commit()  # first sight of an empty rule table keeps the defaults
+    # a pure read from here: no commit, so the loaded history is not expired and re-fetched
+    return standing.me(current_principal().member.id, args, utcnow())
 
 
 @blp.route("/leaderboard", methods=["GET"])

@@ -14,7 +14,6 @@ from app.points.services import (
     action_labels,
     balance,
     daily_cap,
-    ensure_default_rules,
     points_today,
 )
 from app.schemas import paginate
@@ -23,7 +22,6 @@ from app.timeutil import local_day
 
 def progress_today(member_id: int, now: datetime) -> list[dict[str, Any]]:
     """Every active rule with today's points as current / daily maximum (None: no cap)."""
-    ensure_default_rules()
     today = local_day(now)
     earned = dict(
         db.session.execute(
