@@ -34,12 +34,15 @@ def _staff_over(principal: Principal, org: Organization) -> bool:
     return paths is None or any(org.path.startswith(p) for p in paths)
 
 
-def _target(principal: Principal, scope: str, org_id: int | None) -> tuple[int, Organization]:
-    """The branch or park id to rank in, and the park org (its `public_ranking` decides)."""
+def _target(
+    own: tuple[int | None, int | None] | None, scope: str, org_id: int | None
+) -> tuple[int, Organization]:
+    """The branch or park id to rank in, and the park org (its `public_ranking` decides);
+    `own` is the caller's (branch, park) when they are a member."""
     if org_id is not None:
         branch_id, park_id = scope_of_org(db.session, get_org(org_id).id)
-    elif principal.member is not None:
-        branch_id, park_id = member_scope(db.session, principal.member.id)
+    elif own is not None:
+        branch_id, park_id = own
     else:
         raise APIError(
             400,
@@ -56,12 +59,11 @@ def _target(principal: Principal, scope: str, org_id: int | None) -> tuple[int, 
 def leaderboard(principal: Principal, args: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Top N of a branch or park for a period, and the caller's own rank there."""
     scope, period = args["scope"], args["period"]
-    target_id, park = _target(principal, scope, args.get("org_id"))
+    own = member_scope(db.session, principal.member.id) if principal.member else None
+    target_id, park = _target(own, scope, args.get("org_id"))
     target = db.session.get(Organization, target_id)
     staff = _staff_over(principal, target)
-    own_branch, own_park = (
-        member_scope(db.session, principal.member.id) if principal.member else (None, None)
-    )
+    own_branch, own_park = own or (None, None)
     inside = target_id == (own_branch if scope == "branch" else own_park)
     if not (staff or inside):
         raise forbidden("只能查看本支部或本园区的排行")
