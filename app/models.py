@@ -14,6 +14,7 @@ from app.notify.models import (
 )
 from app.org.models import Enterprise, Organization, OrgRole
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
+from app.records.models import ActivityAttachment
 from app.reports.models import StarRating
 from app.study.models import (
     DailyQuiz,
@@ -27,6 +28,7 @@ from app.study.models import (
 
 __all__ = [
     "Activity",
+    "ActivityAttachment",
     "Attendance",
     "AttendanceRequest",
     "AuditLog",
