@@ -469,6 +469,13 @@ ROUTES = [
         path=lambda w, v: {"item_id": w.item[v].id},
     ),
     R(
+        "GET",
+        "/api/v1/study-items/<int:item_id>/readers",
+        SCOPED,
+        path=lambda w, v: {"item_id": w.item[v].id},
+        variants=("A", "B"),
+    ),
+    R(
         "POST",
         "/api/v1/study-items/<int:item_id>/start",
         f"{OWN} secretary_a:A",
