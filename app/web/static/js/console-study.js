@@ -122,8 +122,8 @@
 
   function preview() {
     var box = $("study-preview");
-    var title = make("h1", "md-title", $("study-title").value || "（标题）");
-    box.replaceChildren(title, md.render($("study-body").value));
+    var title = make("h1", "md-title", $("st-title").value || "（标题）");
+    box.replaceChildren(title, md.render($("st-body").value));
   }
 
   function schedule() {
@@ -142,16 +142,16 @@
   function showForm() {
     ui.fillSelect($("study-org"), postOrgs());
     $("study-kind").value = "morning_brief";
-    $("study-title").value = "";
+    $("st-title").value = "";
     $("study-summary").value = "";
-    $("study-body").value = "";
+    $("st-body").value = "";
     ui.clearError($("study-form-error"));
     schedule();
     preview();
   }
 
   $("study-kind").addEventListener("change", schedule);
-  ["study-title", "study-body"].forEach(function (id) {
+  ["st-title", "st-body"].forEach(function (id) {
     $(id).addEventListener("input", function () {
       clearTimeout(state.previewTimer);
       state.previewTimer = setTimeout(preview, 120);
@@ -164,20 +164,20 @@
     var body = {
       kind: $("study-kind").value,
       org_id: Number($("study-org").value),
-      title: $("study-title").value.trim(),
+      title: $("st-title").value.trim(),
       summary: $("study-summary").value.trim(),
-      body: $("study-body").value,
+      body: $("st-body").value,
       publish_at: ui.fromLocalInput($("study-publish").value),
       minutes: Number($("study-minutes").value) || null,
     };
     if (!body.title) {
       ui.showError(error, "请填写标题");
-      $("study-title").focus();
+      $("st-title").focus();
       return;
     }
     if (!body.body.trim()) {
       ui.showError(error, "请填写正文");
-      $("study-body").focus();
+      $("st-body").focus();
       return;
     }
     ui.busy($("study-save"), function () {
@@ -197,7 +197,7 @@
       $("study-form-view").hidden = !editing;
       if (editing) {
         showForm();
-        $("study-title").focus();
+        $("st-title").focus();
       } else {
         loadList();
       }
