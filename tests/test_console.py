@@ -118,3 +118,18 @@ def test_the_scripts_write_text_never_html():
         # the one use parses a constant to learn the SVG namespace
         assert uses in ([], ['.innerHTML = "<svg></svg>";']), (file, uses)
         assert "eval(" not in text and "new Function" not in text
+
+
+def test_the_check_in_screen_error_page_points_to_the_console(client):
+    """A forged or expired screen link says where the real one is: the console's 活动 page."""
+    html = client.get("/screen/1?t=forged").get_data(as_text=True)
+    assert 'href="/console#/activities"' in html
+    assert "大屏链接" in html and "管理后台" not in html
+
+
+def test_every_id_in_the_console_page_is_unique(client):
+    """Pages share one document: a repeated id would make a script fill the wrong element."""
+    html = client.get("/console").get_data(as_text=True)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) > 100
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []

@@ -29,7 +29,8 @@ from app.org.models import Organization, OrgRole
 from app.records.models import ActivityAttachment
 from app.study.models import StudyItem
 from app.timeutil import to_local, utcnow
-from tests.test_console_browser import shot, stored_tokens, watch
+from tests.test_console_browser import shot as _shot
+from tests.test_console_browser import stored_tokens, watch
 
 WAIT_MS = 12_000
 SIZES = {"desk": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -81,6 +82,13 @@ def park(app):
     }
     db.session.rollback()  # hold no transaction while the live server writes (SQLite)
     return info
+
+
+def shot(page, tmp_path, name: str, full_page: bool = True):
+    """A screenshot; full pages from the top, so the sticky menu sits where a person sees it."""
+    if full_page:
+        page.evaluate("window.scrollTo(0, 0)")
+    return _shot(page, tmp_path, name, full_page=full_page)
 
 
 def member_headers(member_id: int) -> dict:
@@ -199,7 +207,13 @@ def test_the_workbench_from_meeting_to_invite_cards(
         expect(page.locator(".band")).to_be_hidden()
         shot(page, tmp_path, f"wb-qr-{suffix}", full_page=False)
         code = page.inner_text("#qr-code")
-        r = call(client, "POST", "/api/v1/checkins", json={"code": code}, headers=member_headers(first[0]))
+        r = call(
+            client,
+            "POST",
+            "/api/v1/checkins",
+            json={"code": code},
+            headers=member_headers(first[0]),
+        )
         assert r.status_code == 201, r.json
         expect(page.locator("#qr-attended")).to_have_text("1")
         expect(page.locator("#qr-latest")).to_contain_text(first[1])
@@ -256,9 +270,12 @@ def test_the_workbench_from_meeting_to_invite_cards(
         no_sideways_scroll(page, viewport["width"])
         saved = db.session.get(Activity, activity_id)
         assert saved.summary.startswith("书记带领") and saved.decisions == ["下月开展志愿服务"]
-        assert db.session.scalar(
-            select(func.count()).where(ActivityAttachment.activity_id == activity_id)
-        ) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).where(ActivityAttachment.activity_id == activity_id)
+            )
+            == 1
+        )
         db.session.rollback()
 
         # --- tomorrow's morning brief with a preview ----------------------------------------
@@ -268,7 +285,10 @@ def test_the_workbench_from_meeting_to_invite_cards(
         tomorrow = (to_local(utcnow()) + timedelta(days=1)).strftime("%Y-%m-%d")
         expect(page.locator("#study-publish")).to_have_value(f"{tomorrow}T07:00")
         page.fill("#st-title", "晨会5分钟：学习党章第一章")
-        page.fill("#st-body", "## 要点\n\n**党的性质**：中国共产党是中国工人阶级的先锋队。\n\n- 第一条\n- 第二条")
+        page.fill(
+            "#st-body",
+            "## 要点\n\n**党的性质**：中国共产党是中国工人阶级的先锋队。\n\n- 第一条\n- 第二条",
+        )
         preview = page.locator("#study-preview")
         expect(preview.locator("h3")).to_have_text("要点")
         expect(preview.locator("strong")).to_have_text("党的性质")
@@ -278,7 +298,9 @@ def test_the_workbench_from_meeting_to_invite_cards(
         expect(page.locator("#study-list-view")).to_be_visible()
         brief = page.locator("#study-items li").filter(has_text="晨会5分钟：学习党章第一章")
         expect(brief).to_contain_text("定时")
-        item = db.session.scalar(select(StudyItem).where(StudyItem.title.contains("学习党章第一章")))
+        item = db.session.scalar(
+            select(StudyItem).where(StudyItem.title.contains("学习党章第一章"))
+        )
         assert to_local(item.publish_at).strftime("%Y-%m-%dT%H:%M") == f"{tomorrow}T07:00"
         db.session.rollback()
         brief.get_by_role("button", name="阅读情况").click()
@@ -287,7 +309,8 @@ def test_the_workbench_from_meeting_to_invite_cards(
 
         go(page, "题库")
         page.wait_for_function(
-            "() => document.getElementById('q-state').dataset.kind !== 'loading'")
+            "() => document.getElementById('q-state').dataset.kind !== 'loading'"
+        )
         shot(page, tmp_path, f"wb-questions-{suffix}")
         go(page, "党员")
         expect(page.locator("#mem-rows li").first).to_be_visible()
@@ -302,14 +325,16 @@ def test_the_workbench_from_meeting_to_invite_cards(
         go(page, "活动")
         expect(page.locator("#act-list-view")).to_be_visible()
         page.wait_for_function(
-            "() => document.getElementById('act-list-state').dataset.kind !== 'loading'")
+            "() => document.getElementById('act-list-state').dataset.kind !== 'loading'"
+        )
         assert title not in page.inner_text("#act-groups")
         page.evaluate(f"location.hash = '#/activities/{activity_id}'")
         expect(page.locator("#act-title-h")).to_have_text("无法打开该活动")
         expect(page.locator("#act-actions-error")).to_be_visible()
         go(page, "学习")
         page.wait_for_function(
-            "() => document.getElementById('study-list-state').dataset.kind !== 'loading'")
+            "() => document.getElementById('study-list-state').dataset.kind !== 'loading'"
+        )
         assert "学习党章第一章" not in page.inner_text("#study-items")
         go(page, "党员")
         expect(page.locator("#mem-rows li").first).to_be_visible()
@@ -331,7 +356,9 @@ def test_the_workbench_from_meeting_to_invite_cards(
         bad = ["孙八", "12345", "正式党员", "2012-07-01", "女"]
         page.set_input_files(
             "#imp-file",
-            files=[{"name": "党员.csv", "mimeType": "text/csv", "buffer": members_csv([good, bad])}],
+            files=[
+                {"name": "党员.csv", "mimeType": "text/csv", "buffer": members_csv([good, bad])}
+            ],
         )
         page.click("#imp-submit")
         expect(page.locator("#imp-error")).to_contain_text("未导入任何数据")
@@ -345,7 +372,9 @@ def test_the_workbench_from_meeting_to_invite_cards(
         bad[1] = "13911110002"
         page.set_input_files(
             "#imp-file",
-            files=[{"name": "党员.csv", "mimeType": "text/csv", "buffer": members_csv([good, bad])}],
+            files=[
+                {"name": "党员.csv", "mimeType": "text/csv", "buffer": members_csv([good, bad])}
+            ],
         )
         page.click("#imp-submit")
         expect(page.locator("#imp-done")).to_be_visible()
@@ -361,7 +390,8 @@ def test_the_workbench_from_meeting_to_invite_cards(
         expect(cards.first.locator(".invite-code")).to_have_text(re.compile(r"^[A-Z0-9]{6,}$"))
         expect(page.locator("#cards-print")).to_be_enabled()
         assert page.evaluate(
-            "[...document.querySelectorAll('.invite-qr')].every(i => i.complete && i.naturalWidth > 0)"
+            "[...document.querySelectorAll('.invite-qr')]"
+            ".every(i => i.complete && i.naturalWidth > 0)"
         )
         shot(page, tmp_path, f"wb-invite-cards-{suffix}")
         page.emulate_media(media="print")
@@ -382,7 +412,8 @@ def test_the_workbench_from_meeting_to_invite_cards(
         page.wait_for_function(
             "() => document.getElementById('updated').textContent !== ''", timeout=WAIT_MS
         )
-        shot(page, tmp_path, f"wb-reports-{suffix}", full_page=False)
+        page.wait_for_timeout(300)  # the charts redraw for the width
+        shot(page, tmp_path, f"wb-reports-{suffix}")
         no_sideways_scroll(page, viewport["width"])
         # only failed calls the test provoked show up in the console
         unexpected = [p for p in problems if "status of 4" not in p]
