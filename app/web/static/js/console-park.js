@@ -120,12 +120,18 @@
       page.items.forEach(function (e) {
         var tr = make("tr");
         tr.appendChild(make("th", "org-name", e.name)).scope = "row";
-        tr.appendChild(make("td", "", e.industry || "—"));
-        tr.appendChild(make("td", "num", String(e.staff_count)));
-        tr.appendChild(make("td", "", [e.above_scale ? "规上" : "", e.high_tech ? "高新" : ""]
-          .filter(Boolean).join(" / ") || "—"));
-        tr.appendChild(make("td", "", e.organisation_covered ? "已覆盖" : "未覆盖"));
-        tr.appendChild(make("td", "", e.work_covered ? "已覆盖" : "未覆盖"));
+        [
+          ["行业", e.industry || "—", ""],
+          ["职工", String(e.staff_count), "num"],
+          ["规上 / 高新", [e.above_scale ? "规上" : "", e.high_tech ? "高新" : ""]
+            .filter(Boolean).join(" / ") || "—", ""],
+          ["党组织覆盖", e.organisation_covered ? "已覆盖" : "未覆盖", ""],
+          ["工作覆盖", e.work_covered ? "已覆盖" : "未覆盖", ""],
+        ].forEach(function (cell) {
+          var td = make("td", cell[2], cell[1]);
+          td.dataset.label = cell[0]; // the phone shows each row as a card with these labels
+          tr.appendChild(td);
+        });
         body.appendChild(tr);
       });
     }, function (error) { ui.showError(ui.errorAfter($("park-enterprises").closest("table")), error); });
