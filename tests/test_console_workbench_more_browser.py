@@ -62,6 +62,9 @@ def test_edit_cancel_members_and_the_question_bank(
         page.fill("#act-start", later.strftime("%Y-%m-%dT15:00"))
         page.dispatch_event("#act-start", "change")
         page.fill("#act-title", f"{later.month}月支委会：研究发展党员工作")
+        page.fill("#act-invite-q", "梁")
+        page.locator("#act-invite-found button").first.click()
+        expect(page.locator("#act-invite-members li")).to_have_count(1)
         page.click("#act-save-draft")
         expect(page.locator("#act-detail-view")).to_be_visible()
         expect(page.locator("#act-meta")).to_contain_text("草稿")
@@ -71,6 +74,7 @@ def test_edit_cancel_members_and_the_question_bank(
         page.click("#act-edit")
         expect(page.locator("#act-form-title")).to_have_text("编辑活动")
         expect(page.locator("#act-duration")).to_have_value("60")
+        expect(page.locator("#act-invite-members li")).to_have_text(re.compile("梁"))
         page.fill("#act-location", "三楼小会议室")
         page.click("#act-save-publish")
         expect(page.locator("#act-meta")).to_contain_text("三楼小会议室")
@@ -90,6 +94,7 @@ def test_edit_cancel_members_and_the_question_bank(
         expect(page.locator("#act-cancel")).to_be_hidden()
         row = db.session.get(Activity, activity_id)
         assert row.status == "cancelled" and row.location == "三楼小会议室"
+        assert [m.name[0] for m in row.invited_members] == ["梁"]
         db.session.rollback()
 
         # --- members: add, a duplicate phone said in the form, edit, deactivate -------------

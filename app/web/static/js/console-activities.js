@@ -182,7 +182,7 @@
     var others = shell.orgs().filter(function (o) {
       return (o.type === "branch" || o.type === "group") && o.id !== hostId;
     });
-    $("act-invite-box").hidden = !others.length;
+    $("act-invite-orgs").hidden = !others.length;
     others.forEach(function (o) {
       var label = make("label", "check");
       var box2 = make("input");
@@ -195,9 +195,68 @@
     });
   }
 
+  // --- invited members: found by name in the caller's scope, shown as removable chips --------
+
+  function searchRoot() {
+    var me = shell.me();
+    var ids = me.read_org_ids || [];
+    if (ids.length) {
+      return ids[0];
+    }
+    var top = shell.orgs()[0];
+    return top ? top.id : null;
+  }
+
+  function addInvitee(id, name) {
+    var list = $("act-invite-members");
+    if (list.querySelector('[data-member="' + id + '"]')) {
+      return;
+    }
+    var li = make("li", "chip");
+    li.dataset.member = id;
+    li.appendChild(make("span", "", name));
+    li.appendChild(ui.button("移除", "chip-remove", function () { li.remove(); }));
+    list.appendChild(li);
+  }
+
+  function searchMembers() {
+    var q = $("act-invite-q").value.trim();
+    var found = $("act-invite-found");
+    var root = searchRoot();
+    if (!q || !root) {
+      found.replaceChildren();
+      return;
+    }
+    api.getJson("/api/v1/orgs/" + root + "/members?per_page=10&q=" + encodeURIComponent(q)).then(
+      function (page) {
+        found.replaceChildren();
+        page.items.forEach(function (m) {
+          var li = make("li");
+          li.appendChild(ui.button("＋ " + m.name + "（" + m.org_name + "）", "small-button",
+            function () {
+              addInvitee(m.id, m.name);
+              found.replaceChildren();
+              $("act-invite-q").value = "";
+            }));
+          found.appendChild(li);
+        });
+        if (!page.items.length) {
+          found.appendChild(make("li", "muted", "没有找到“" + q + "”"));
+        }
+      },
+      function (error) { ui.showError(ui.errorAfter(found), error); }
+    );
+  }
+
+  $("act-invite-q").addEventListener("input", function () {
+    clearTimeout(state.searchTimer);
+    state.searchTimer = setTimeout(searchMembers, 300);
+  });
+
   function showForm(activity) {
     state.editing = activity || null;
     state.titleTouched = !!activity;
+    clearInvitees();
     $("act-form-title").textContent = activity ? "编辑活动" : "新建活动";
     ui.clearError($("act-form-error"));
     ui.fillSelect($("act-org"), branchPairs(false), activity ? activity.org_id : undefined);
@@ -224,6 +283,15 @@
       $("act-agenda").value = activity.agenda || "";
       $("act-start-hint").textContent = "";
       drawInvites(activity.org_id, activity.invited_org_ids);
+      (activity.invited_member_ids || []).forEach(function (id) {
+        addInvitee(id, "党员 #" + id);
+        api.getJson("/api/v1/members/" + id).then(function (m) {
+          var chip = $("act-invite-members").querySelector('[data-member="' + id + '"] span');
+          if (chip) {
+            chip.textContent = m.name;
+          }
+        }, function () {});
+      });
     } else {
       $("act-location").value = "";
       $("act-agenda").value = "";
@@ -231,6 +299,12 @@
       drawInvites(Number($("act-org").value), []);
     }
     $("act-form-back").href = activity ? "#/activities/" + activity.id : "#/activities";
+  }
+
+  function clearInvitees() {
+    $("act-invite-members").replaceChildren();
+    $("act-invite-found").replaceChildren();
+    $("act-invite-q").value = "";
   }
 
   $("act-type").addEventListener("change", function () { applyDefaults("type"); });
@@ -255,6 +329,10 @@
       location: $("act-location").value.trim(),
       agenda: $("act-agenda").value,
       invited_org_ids: invited,
+      invited_member_ids: Array.prototype.map.call(
+        $("act-invite-members").querySelectorAll("li[data-member]"),
+        function (li) { return Number(li.dataset.member); }
+      ),
     };
     if (!state.editing) {
       body.org_id = Number($("act-org").value);
