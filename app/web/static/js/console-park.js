@@ -44,18 +44,21 @@
     (org.warnings || []).forEach(function (w) {
       main.appendChild(make("span", "park-warning", "⚠ " + w.message));
     });
-    var roles = make("span", "wb-row-sub park-roles");
-    main.appendChild(roles);
+    var roles = make("div", "park-roles");
+    roles.hidden = true;
     li.appendChild(main);
     var actions = make("div", "wb-row-actions");
     var who = ui.button("班子成员", "small-button");
+    who.setAttribute("aria-expanded", "false");
     who.addEventListener("click", function () {
-      ui.busy(who, function () {
-        return api.getJson("/api/v1/orgs/" + org.id + "/roles");
-      }).then(function (list) {
-        roles.textContent = list.length ? list.map(function (r) {
-          return r.role_label + "：" + r.holder_name;
-        }).join("；") : "未设书记或委员";
+      if (!roles.hidden) {
+        roles.hidden = true;
+        who.setAttribute("aria-expanded", "false");
+        return;
+      }
+      ui.busy(who, function () { return loadRoles(org, roles); }).then(function () {
+        roles.hidden = false;
+        who.setAttribute("aria-expanded", "true");
       }, function () {});
     });
     actions.appendChild(who);
@@ -90,7 +93,86 @@
       actions.appendChild(label);
     }
     li.appendChild(actions);
+    li.appendChild(roles);
     return li;
+  }
+
+  // --- roles: who holds which role on an org; appoint a member, revoke a role ---------------
+
+  var ROLE_CHOICES = [
+    ["secretary", "书记"], ["deputy_secretary", "副书记"], ["organizer", "组织委员"],
+    ["publicity", "宣传委员"], ["discipline", "纪检委员"], ["instructor", "党建指导员"],
+  ];
+
+  function loadRoles(org, box) {
+    return api.getJson("/api/v1/orgs/" + org.id + "/roles").then(function (list) {
+      box.replaceChildren();
+      var ul = make("ul", "wb-rows");
+      list.forEach(function (r) {
+        var item = make("li", "wb-row");
+        item.dataset.role = r.id;
+        item.appendChild(make("span", "wb-row-main", r.role_label + "：" + r.holder_name));
+        if (shell.manages(org.id)) {
+          var revoke = ui.button("撤销", "small-button danger");
+          revoke.addEventListener("click", function () {
+            if (!window.confirm("撤销 " + r.holder_name + " 的" + r.role_label + "职务？")) {
+              return;
+            }
+            ui.busy(revoke, function () {
+              return api.sendJson("DELETE", "/api/v1/orgs/" + org.id + "/roles/" + r.id);
+            }).then(function () {
+              ui.toast("已撤销 " + r.holder_name + " 的" + r.role_label, "ok");
+              return loadRoles(org, box);
+            }, function () {});
+          });
+          item.appendChild(revoke);
+        }
+        ul.appendChild(item);
+      });
+      if (!list.length) {
+        ul.appendChild(make("li", "muted", "未设书记或委员"));
+      }
+      box.appendChild(ul);
+      if (shell.manages(org.id)) {
+        box.appendChild(appointForm(org, box));
+      }
+    });
+  }
+
+  function appointForm(org, box) {
+    var form = make("form", "wb-inline-form park-appoint");
+    var name = ui.input("search", "appoint-" + org.id, "", { maxlength: "50", autocomplete: "off" });
+    var role = make("select");
+    role.id = "appoint-role-" + org.id;
+    ui.fillSelect(role, ROLE_CHOICES);
+    var submit = make("button", "small-button", "任命");
+    submit.type = "submit";
+    form.appendChild(ui.field("党员姓名", name));
+    form.appendChild(ui.field("职务", role));
+    form.appendChild(submit);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var q = name.value.trim();
+      if (!q) {
+        ui.showError(ui.errorAfter(form), "请输入要任命的党员姓名");
+        return;
+      }
+      ui.busy(submit, function () {
+        return api.getJson("/api/v1/orgs/" + org.id + "/members?per_page=2&q=" +
+          encodeURIComponent(q)).then(function (page) {
+          if (page.items.length !== 1) {
+            throw new api.ApiError(404, "member.ambiguous", page.items.length
+              ? "找到多名党员，请输入完整姓名" : "本组织中没有找到“" + q + "”");
+          }
+          return api.sendJson("POST", "/api/v1/orgs/" + org.id + "/roles",
+            { member_id: page.items[0].id, role: role.value });
+        });
+      }, ui.errorAfter(form)).then(function (granted) {
+        ui.toast("已任命 " + granted.holder_name + " 为" + granted.role_label, "ok");
+        return loadRoles(org, box);
+      }, function () {});
+    });
+    return form;
   }
 
   function orgs() {
