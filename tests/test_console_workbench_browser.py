@@ -218,7 +218,12 @@ def test_the_workbench_from_meeting_to_invite_cards(
         expect(page.locator("#qr-attended")).to_have_text("1")
         expect(page.locator("#qr-latest")).to_contain_text(first[1])
         shot(page, tmp_path, f"wb-qr-checked-in-{suffix}", full_page=False)
+        if page.evaluate("document.fullscreenEnabled"):
+            page.click("#qr-fullscreen")  # a projector: the browser's own full screen
+            expect(page.locator("#qr-fullscreen")).to_have_text("退出全屏")
+            assert page.evaluate("document.fullscreenElement.id") == "page-qr"
         page.click("#qr-exit")
+        assert page.evaluate("document.fullscreenElement") is None
         expect(page.locator("#act-detail-view")).to_be_visible()
         expect(page.locator(".band")).to_be_visible()
         expect(page.locator(f'#act-sheet li[data-member="{first[0]}"]')).to_contain_text("已签到")
