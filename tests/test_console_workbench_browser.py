@@ -411,6 +411,12 @@ def test_the_workbench_from_meeting_to_invite_cards(
         go(page, "园区")
         expect(page.locator("#park-orgs li").first).to_be_visible()
         expect(page.locator("#park-rules li").first).to_be_visible()
+        sign_in = page.locator('#park-rules li[data-rule="daily_signin"]')
+        sign_in.locator("input").first.fill("2")
+        sign_in.get_by_role("button", name="保存").click()
+        expect(page.locator("#toast")).to_contain_text("已保存")
+        r = call(client, "GET", "/api/v1/points/rules", headers=member_headers(first[0]))
+        assert next(x for x in r.json if x["action"] == "daily_signin")["points"] == 2
         own = page.locator(f'#park-orgs li.park-org[data-org="{park["own_id"]}"]')
         own.get_by_role("button", name="班子成员").click()
         roles = own.locator(".park-roles")
