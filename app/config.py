@@ -25,7 +25,8 @@ class Defaults:
     DATABASE_URL: str = ""  # empty → SQLite file in instance/
     REDIS_URL: str = ""
     TIMEZONE: str = "Asia/Shanghai"
-    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
+    PUBLIC_BASE_URL: str = ""  # empty → http://SERVED_ADDRESS (links follow the served port)
+    SERVED_ADDRESS: str = "127.0.0.1:5000"  # HOST:PORT actually served (scripts/run.sh sets it)
     CORS_ORIGINS: str = ""  # comma-separated origins allowed to call the API from a browser
 
     WECHAT_APPID: str = ""
@@ -129,6 +130,9 @@ def _derive(app: Flask) -> None:
             },
         )
     cfg["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
+    if not cfg["PUBLIC_BASE_URL"]:
+        # QR codes, screen and invite links must reach the server that is actually running
+        cfg["PUBLIC_BASE_URL"] = f"http://{cfg['SERVED_ADDRESS'] or '127.0.0.1:5000'}"
 
     cfg["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(minutes=cfg["JWT_ACCESS_MINUTES"])
     cfg["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(days=cfg["JWT_REFRESH_DAYS"])
