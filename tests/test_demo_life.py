@@ -76,9 +76,9 @@ def test_the_console_figures_look_like_a_real_park(demo, client, monkeypatch):
     ]
     assert flagged and max(r["absence_flag"] for r in flagged) == 5  # near the six-month line
 
-    study = client.get(
-        "/api/v1/reports/study?from=2026-01-01&to=2026-11-19", headers=headers
-    ).json["rows"]
+    study = client.get("/api/v1/reports/study?from=2026-01-01&to=2026-11-19", headers=headers).json[
+        "rows"
+    ]
     participants = sum(r["participants"] for r in study)
     assert participants / sum(r["members"] for r in study) >= 0.6
     stars = client.get("/api/v1/reports/stars?year=2026", headers=headers).json["rows"]
