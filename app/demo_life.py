@@ -108,10 +108,12 @@ def seed_year_of_life(park: Organization, now: datetime, seed: int, progress: bo
                 members[m].id: ago for b, m, ago in QUITTERS if b == index and m < len(members)
             }
             _branch_year(rng, branch, index, members, stops, first, today, now_naive, book, rows)
-            for member in members:
+            for position, member in enumerate(members):
                 if member.id in stops:
                     continue
-                engagement = 0.0 if rng.random() < 0.15 else rng.uniform(0.25, 0.6)
+                # a few members never open the study pages; the secretary always does
+                idle = position > 0 and rng.random() < 0.15
+                engagement = 0.0 if idle else rng.uniform(0.25, 0.6)
                 for mid, day, seconds, at in study_year(
                     rng, book, member.id, first, today, briefs, lessons, engagement
                 ):
