@@ -83,6 +83,9 @@ def create_app(
     register_blueprints(api)
     for register in surfaces:
         register(api)
+    from app.openapi_zh import localize
+
+    localize(app, api.spec)  # Chinese summaries, the introduction, no lock on public routes
     from app.web import register_web
 
     register_web(app)
