@@ -66,6 +66,7 @@ class Defaults:
     SCHEDULER_TICK_SECONDS: int = 60  # how often due reminders are computed
     SCHEDULER_LEASE_SECONDS: int = 45  # a stopped scheduler's lease lapses after this
     SCHEDULER_MISFIRE_GRACE_SECONDS: int = 600
+    SCHEDULER_STARTING_SECONDS: int = 60  # /readyz says `starting` (not absent) this long
 
     STUDY_BRIEF_MIN_SECONDS: int = 60  # a morning brief counts after this server-measured dwell
     STUDY_LESSON_MIN_FRACTION: float = 0.6  # lessons and articles: this share of stated minutes
