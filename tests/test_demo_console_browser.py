@@ -2,7 +2,7 @@
 `flask seed-demo` leaves it looks like a real park in its eleventh month — read from the page.
 
 Screenshots (phone 390 px and desk 1440 px) go to the test's tmp_path and to $SCREENSHOT_DIR
-when set; docs/img holds copies used by the user guide (docs/使用指南.md).
+when set; docs/img holds copies used by the user guide (docs/user-guide-zh.md).
 """
 
 from __future__ import annotations
