@@ -238,7 +238,7 @@ def seed_demo_activities(now: datetime) -> bool:
     for member, status in zip(members, plan, strict=False):
         _attend(theme_day, member, status)
 
-    quarter = (today - 7 * day).month // 3 + ((today - 7 * day).month % 3 > 0)
+    quarter = ((today - 7 * day).month - 1) // 3 + 1
     congress = _activity(
         first, "general_meeting", f"第{quarter}季度支部党员大会", at(-7, 14, 30), hours=1
     )
