@@ -121,6 +121,7 @@ def seed_year_of_life(park: Organization, now: datetime, seed: int, progress: bo
                         {"member_id": mid, "day": day, "seconds": seconds, "updated_at": aware(at)}
                     )
     _write(rows, book, now)
+    _rate_last_year(branches, today)
 
 
 def _months_back(first: date, n: int) -> date:
@@ -349,6 +350,26 @@ def _write(rows: dict[str, list[dict]], book: PointsBook, now: datetime) -> None
         ],
     )
     db.session.flush()
+
+
+def _rate_last_year(branches: list[Organization], today: date) -> None:
+    """In mid-January the committee fixed last year's stars of every branch (audited); before
+    then last year is still being rated."""
+    from app.accounts.models import User
+    from app.auth import principal_for
+    from app.reports.stars import set_stars, star_board
+
+    rated_at = aware(local_at(date(today.year, 1, 15), 10))
+    committee = db.session.scalar(select(User).where(User.username == "committee"))
+    if committee is None or aware(local_at(today, 0)) < rated_at:
+        return
+    principal = principal_for(f"u:{committee.id}")
+    for branch in branches:
+        rows = star_board(branch, today.year - 1, rated_at)["rows"]
+        row = next(r for r in rows if r["org_id"] == branch.id)
+        stars = row["computed_stars"]
+        reason = f"年度考评：综合得分 {row['score']:.2f}，按系统计算结果评定"
+        set_stars(principal, branch.id, today.year - 1, stars, reason, rated_at)
 
 
 def close_the_past(park: Organization, now: datetime) -> None:

@@ -83,6 +83,10 @@ def test_the_console_figures_look_like_a_real_park(demo, client, monkeypatch):
     assert participants / sum(r["members"] for r in study) >= 0.6
     stars = client.get("/api/v1/reports/stars?year=2026", headers=headers).json["rows"]
     assert sum(r["stars"] for r in stars) / len(stars) >= 6
+    # last year was rated by the committee in January, with a reason, in the audit log
+    last = client.get("/api/v1/reports/stars?year=2025", headers=headers).json["rows"]
+    assert last and all(r["final"] and r["reason"] for r in last)
+    assert all(r["stars"] == r["computed_stars"] for r in last)
 
 
 def test_meetings_keep_office_hours_and_titles_match_their_dates(demo):
