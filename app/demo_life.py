@@ -2,12 +2,13 @@
 
 The console should open on a park in its eleventh month, not on a failing one: every branch
 holds its meetings on their days and hours (local time, app.lifegen.year_schedule) except two
-branches with gaps a committee would recognise (a food company in its busy season skips two
-主题党日 and a 党课; the community branch misses the 春节 month), members come 85–95 % of the time
-with some leave, late arrivals and make-ups, two members have stopped coming (one close to
-the six-month line), most members study a few days a week for points within the daily caps,
-and meetings are planned for the coming days. Rows are written in bulk; the point totals are
-kept equal to the ledger by app.lifegen.PointsBook.
+branches with gaps a committee would recognise (a food company in its busy season skips three
+months of meetings; the community branch went four months without a secretary, see GAPS);
+members come 85–95 % of the time with some leave, late arrivals and make-ups; two members
+have stopped coming (one close to the six-month line); most members study a few days a week
+for points within the daily caps; last year's stars were fixed by the committee in January;
+meetings are planned for the coming days. Rows are written in bulk; the point totals are kept
+equal to the ledger by app.lifegen.PointsBook.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from app.lifegen import local_day as naive_local_day
 from app.members.models import Member
 from app.org.models import Organization
 
-SEED_MARKER = "demo-life"  # idempotency key prefix of the year's ledger rows
 # branch index (creation order) → meeting kinds skipped, by months before the current one
 GAPS = {
     # 恩阳食品: three months of the production peak without 主题党日 and the quarter's meetings
@@ -77,7 +77,8 @@ def aware(naive_utc: datetime | None) -> datetime | None:
 
 
 def seed_year_of_life(park: Organization, now: datetime, seed: int, progress: bool) -> None:
-    """Give the freshly created demo park a year of meetings, attendance and study."""
+    """Give the freshly created demo park its life since January of last year: meetings,
+    attendance, study and points (the caller runs this once, when it creates the park)."""
     from app.points.models import PointRule
 
     now_naive = now.astimezone(UTC).replace(tzinfo=None)
@@ -122,11 +123,6 @@ def seed_year_of_life(park: Organization, now: datetime, seed: int, progress: bo
                     )
     _write(rows, book, now)
     _rate_last_year(branches, today)
-
-
-def _months_back(first: date, n: int) -> date:
-    index = first.year * 12 + first.month - 1 - n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _members(branch: Organization) -> list[Member]:

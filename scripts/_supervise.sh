@@ -30,8 +30,23 @@ supervise() {
     bash -c "exec $cmd" &
     pids+=("$!")
   done
-  # `wait -n` returns when the first command ends, or at once when a trapped signal arrives
-  wait -n "${pids[@]}" || status=$?
+  if [ "${BASH_VERSINFO[0]}${BASH_VERSINFO[1]}" -ge 51 ] && [ -z "${SUPERVISE_POLL:-}" ]; then
+    # `wait -n` returns when the first command ends, or at once when a trapped signal arrives
+    wait -n "${pids[@]}" || status=$?
+  else
+    # older bash (macOS ships 3.2): look twice a second; `wait` on the sleep lets traps run
+    local running=1 pid
+    while [ "$running" = 1 ]; do
+      for pid in "${pids[@]}"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+          wait "$pid" || status=$?
+          running=0
+          break
+        fi
+      done
+      if [ "$running" = 1 ]; then sleep 0.5 & wait $! 2>/dev/null || true; fi
+    done
+  fi
   _supervise_stop
   return "$status"
 }

@@ -37,6 +37,16 @@ def _wait_for(predicate, seconds: float = 10.0) -> bool:
     return predicate()
 
 
+@pytest.fixture(params=["wait-n", "poll"], autouse=True)
+def mode(request, monkeypatch):
+    """Both ways the supervisor waits: `wait -n` (bash ≥ 5.1) and polling (older bash)."""
+    if request.param == "poll":
+        monkeypatch.setenv("SUPERVISE_POLL", "1")
+    else:
+        monkeypatch.delenv("SUPERVISE_POLL", raising=False)
+    return request.param
+
+
 def _start(tmp_path: Path, *commands: str) -> subprocess.Popen:
     quoted = " ".join(shlex.quote(c) for c in commands)
     script = f"source {ROOT / 'scripts/_supervise.sh'}; supervise {quoted}"
