@@ -169,6 +169,7 @@ def _branch_year(rng, branch, index, members, stops, first, today, now, book, ro
         )
         for mid, months in stops.items()
     }
+    held = []
     for kind, local_start in schedule:
         starts = utc(local_start)
         ends = starts + timedelta(minutes=90)
@@ -198,7 +199,6 @@ def _branch_year(rng, branch, index, members, stops, first, today, now, book, ro
             updated_at=aware(recorded or published),
         )
         db.session.add(activity)
-        db.session.flush()
         if not past:
             continue
         outcomes = {}
@@ -212,9 +212,13 @@ def _branch_year(rng, branch, index, members, stops, first, today, now, book, ro
             _make_held(outcomes, full, len(full) // 2 + 1, starts)
         else:
             _make_held(outcomes, set(outcomes), 1, starts)
+        held.append((activity, outcomes, hours if recorded else None))
+    # one flush for the branch's year (ids for the rows below), not one round trip per meeting
+    db.session.flush()
+    for activity, outcomes, hours in held:
         for mid, o in outcomes.items():
             if o is not None:
-                _record(activity, mid, o, secretary, hours if recorded else None, book, rows)
+                _record(activity, mid, o, secretary, hours, book, rows)
 
 
 def _make_held(outcomes: dict, voters: set[int], need: int, starts: datetime) -> None:
@@ -282,6 +286,7 @@ def _study_items(park: Organization, first: date, today: date):
     briefs: dict[date, int] = {}
     lessons: dict[date, tuple[int, int]] = {}
     day, n = first, 0
+    made = []
     while day < today:
         if day.weekday() < 5:
             publish = aware(local_at(day, 7))
@@ -290,20 +295,21 @@ def _study_items(park: Organization, first: date, today: date):
                               publish_at=publish, minutes=5, summary=f"{day:%m月%d日}晨会学习",
                               body=f"## {topic}\n\n请用5分钟学习今天的内容。",
                               created_at=publish, updated_at=publish)  # fmt: skip
-            db.session.add(brief)
             lesson = None
             if day.weekday() in (1, 3):
                 topic = LESSON_TOPICS[n % len(LESSON_TOPICS)]
                 lesson = StudyItem(kind="micro_lesson", title=f"微课堂：{topic}", org_id=park.id,
                                    publish_at=publish, minutes=10, summary="", body=f"### {topic}",
                                    created_at=publish, updated_at=publish)  # fmt: skip
-                db.session.add(lesson)
-            db.session.flush()
-            briefs[day] = brief.id
-            if lesson is not None:
-                lessons[day] = (lesson.id, 10)
+            made.append((day, brief, lesson))
             n += 1
         day += timedelta(days=1)
+    db.session.add_all([item for _day, *items in made for item in items if item is not None])
+    db.session.flush()  # once: the ids for the points below
+    for day, brief, lesson in made:
+        briefs[day] = brief.id
+        if lesson is not None:
+            lessons[day] = (lesson.id, 10)
     return briefs, lessons
 
 
@@ -314,58 +320,67 @@ def _write(rows: dict[str, list[dict]], book: PointsBook, now: datetime) -> None
     from app.points.scope import member_scope
     from app.study.models import StudyDay
 
-    for model, key in ((Attendance, "attendance"), (AttendanceRequest, "request"),
-                       (StudyDay, "study")):  # fmt: skip
-        if rows[key]:
-            db.session.execute(insert(model), rows[key])
-    if book.rows:
-        names = ("member_id", "rule_id", "action", "delta", "reason", "source_type", "source_id",
-                 "day", "idempotency_key", "created_at")  # fmt: skip
-        ledger = [dict(zip(names, r[1:], strict=True)) for r in book.rows]
-        for entry in ledger:
-            entry["created_at"] = aware(entry["created_at"])
-        db.session.execute(insert(PointLedger), ledger)
-    db.session.execute(
-        insert(MemberPoints),
-        [{"member_id": m, "total": t, "updated_at": now} for m, t in sorted(book.totals.items())],
-    )
+    names = ("member_id", "rule_id", "action", "delta", "reason", "source_type", "source_id",
+             "day", "idempotency_key", "created_at")  # fmt: skip
+    ledger = [dict(zip(names, r[1:], strict=True)) for r in book.rows]
+    for entry in ledger:
+        entry["created_at"] = aware(entry["created_at"])
     scopes = {m: member_scope(db.session, m) for m in book.totals}
-    db.session.execute(
-        insert(MemberPointPeriod),
-        [
-            {
-                "member_id": m,
-                "period_kind": kind,
-                "period_key": key,
-                "points": pts,
-                "branch_id": scopes[m][0],
-                "park_id": scopes[m][1],
-                "updated_at": now,
-            }
-            for (m, kind, key), pts in sorted(book.periods.items())
-        ],
-    )
+    periods = [
+        {"member_id": m, "period_kind": kind, "period_key": key, "points": pts,
+         "branch_id": scopes[m][0], "park_id": scopes[m][1], "updated_at": now}
+        for (m, kind, key), pts in sorted(book.periods.items())
+    ]  # fmt: skip
+    totals = [
+        {"member_id": m, "total": t, "updated_at": now} for m, t in sorted(book.totals.items())
+    ]
+    for model, values in (
+        (Attendance, rows["attendance"]),
+        (AttendanceRequest, rows["request"]),
+        (StudyDay, rows["study"]),
+        (PointLedger, ledger),
+        (MemberPoints, totals),
+        (MemberPointPeriod, periods),
+    ):
+        _insert_many(model.__table__, values)
     db.session.flush()
 
 
+def _insert_many(table, values: list[dict]) -> None:
+    """One Core executemany per table (the driver batches it): neither one statement per row
+    nor the ORM's bulk path, which splits rows by their NULL columns."""
+    if values:
+        db.session.execute(insert(table), values)
+
+
 def _rate_last_year(branches: list[Organization], today: date) -> None:
-    """In mid-January the committee fixed last year's stars of every branch (audited); before
-    then last year is still being rated."""
+    """In mid-January the committee fixed last year's stars of every branch, as the computed
+    stars, with a reason (written as app.reports.stars.set_stars writes it, audit included);
+    before then last year is still being rated."""
     from app.accounts.models import User
+    from app.audit import services as audit
     from app.auth import principal_for
-    from app.reports.stars import set_stars, star_board
+    from app.reports.models import StarRating
+    from app.reports.stars import star_board
 
     rated_at = aware(local_at(date(today.year, 1, 15), 10))
     committee = db.session.scalar(select(User).where(User.username == "committee"))
-    if committee is None or aware(local_at(today, 0)) < rated_at:
+    if committee is None or not branches or aware(local_at(today, 0)) < rated_at:
         return
     principal = principal_for(f"u:{committee.id}")
-    for branch in branches:
-        rows = star_board(branch, today.year - 1, rated_at)["rows"]
-        row = next(r for r in rows if r["org_id"] == branch.id)
-        stars = row["computed_stars"]
-        reason = f"年度考评：综合得分 {row['score']:.2f}，按系统计算结果评定"
-        set_stars(principal, branch.id, today.year - 1, stars, reason, rated_at)
+    park = db.session.get(Organization, branches[0].parent_id)
+    year = today.year - 1
+    for row in star_board(park, year, rated_at)["rows"]:  # one board for the whole park
+        stars, score = row["computed_stars"], row["score"]
+        reason = f"年度考评：综合得分 {score:.2f}，按系统计算结果评定"
+        db.session.add(
+            StarRating(org_id=row["org_id"], year=year, stars=stars, computed_score=score,
+                       reason=reason, set_by_user_id=committee.id, set_at=rated_at)
+        )  # fmt: skip
+        audit.record(principal, action="stars.set", entity_type="star_rating", entity_id=None,
+                     org_id=row["org_id"], now=rated_at, field=f"stars:{year}", old=stars,
+                     new=stars, reason=reason)  # fmt: skip
+    db.session.flush()
 
 
 def close_the_past(park: Organization, now: datetime) -> None:
