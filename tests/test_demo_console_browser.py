@@ -104,7 +104,7 @@ def test_the_demo_park_looks_like_a_real_park(browser, live_server, demo_park, t
         orgs = {
             demo_park[int(missed.nth(i).get_attribute("data-org"))] for i in range(missed.count())
         }
-        assert orgs == GAP_BRANCHES
+        assert orgs <= GAP_BRANCHES  # both in late year; early on one's gap is last year's
         missed.first.click()
         detail = page.locator("#cell-detail")
         expect(detail.locator("h3")).to_have_text(re.compile("|".join(GAP_BRANCHES)))
