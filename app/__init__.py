@@ -6,6 +6,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +79,15 @@ def create_app(
     app.url_map.converters["int"] = IdConverter  # before any route is added
     api = Api(app, spec_kwargs=_spec_kwargs())
     app.extensions["smorest_api"] = api
+    app.extensions["started_at"] = datetime.now(UTC)  # /readyz: the scheduler's first seconds
     from app.api import register_blueprints
 
     register_blueprints(api)
     for register in surfaces:
         register(api)
+    from app.openapi_zh import localize
+
+    localize(app, api.spec)  # Chinese summaries, the introduction, no lock on public routes
     from app.web import register_web
 
     register_web(app)
@@ -104,10 +109,28 @@ def _spec_kwargs() -> dict[str, Any]:
     }
 
 
+class ZonedFormatter(logging.Formatter):
+    """Log times in the configured zone, with its offset (2026-11-30 23:04:05+08:00)."""
+
+    def __init__(self, fmt: str, zone: str) -> None:
+        super().__init__(fmt)
+        from zoneinfo import ZoneInfo
+
+        self.zone = ZoneInfo(zone)
+
+    def formatTime(self, record, datefmt=None):
+        """The record's instant in the zone, to the second, with the UTC offset."""
+        moment = datetime.fromtimestamp(record.created, self.zone)
+        return moment.isoformat(sep=" ", timespec="seconds")
+
+
 def _configure_logging(app: Flask) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+        ZonedFormatter(
+            "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+            app.config["TIMEZONE"],
+        )
     )
     handler.addFilter(RequestIdFilter())
     app.logger.handlers[:] = [handler]

@@ -38,11 +38,12 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     @click.option("--quiet", is_flag=True, help="no progress bar")
-    def seed_demo(quiet: bool) -> None:
-        """Load the demo park (idempotent: does nothing when it is already there)."""
+    @click.option("--no-life", is_flag=True, help="only the park, without its year of life")
+    def seed_demo(quiet: bool, no_life: bool) -> None:
+        """Load the demo park with a year of life (idempotent: nothing when it is there)."""
         from app.demo import DEMO_LOGINS, seed_demo_park
 
-        created = seed_demo_park(progress=not quiet)
+        created = seed_demo_park(progress=not quiet, life=not no_life)
         db.session.commit()
         click.echo("demo park loaded" if created else "demo park already present")
         for role, username, password in DEMO_LOGINS:

@@ -25,7 +25,8 @@ class Defaults:
     DATABASE_URL: str = ""  # empty → SQLite file in instance/
     REDIS_URL: str = ""
     TIMEZONE: str = "Asia/Shanghai"
-    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
+    PUBLIC_BASE_URL: str = ""  # empty → http://SERVED_ADDRESS (links follow the served port)
+    SERVED_ADDRESS: str = "127.0.0.1:5000"  # HOST:PORT actually served (scripts/run.sh sets it)
     CORS_ORIGINS: str = ""  # comma-separated origins allowed to call the API from a browser
 
     WECHAT_APPID: str = ""
@@ -68,6 +69,7 @@ class Defaults:
     SCHEDULER_TICK_SECONDS: int = 60  # how often due reminders are computed
     SCHEDULER_LEASE_SECONDS: int = 45  # a stopped scheduler's lease lapses after this
     SCHEDULER_MISFIRE_GRACE_SECONDS: int = 600
+    SCHEDULER_STARTING_SECONDS: int = 60  # /readyz says `starting` (not absent) this long
 
     STUDY_BRIEF_MIN_SECONDS: int = 60  # a morning brief counts after this server-measured dwell
     STUDY_LESSON_MIN_FRACTION: float = 0.6  # lessons and articles: this share of stated minutes
@@ -132,6 +134,9 @@ def _derive(app: Flask) -> None:
             },
         )
     cfg["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
+    if not cfg["PUBLIC_BASE_URL"]:
+        # QR codes, screen and invite links must reach the server that is actually running
+        cfg["PUBLIC_BASE_URL"] = f"http://{cfg['SERVED_ADDRESS'] or '127.0.0.1:5000'}"
 
     cfg["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(minutes=cfg["JWT_ACCESS_MINUTES"])
     cfg["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(days=cfg["JWT_REFRESH_DAYS"])

@@ -18,6 +18,12 @@ PY
 fi
 
 export FLASK_APP=wsgi
+HOST=127.0.0.1
+PORT="${PORT:-5000}"
+WORKERS="${WEB_WORKERS:-3}"
+# links (QR codes, screen, invites) follow the served address unless PUBLIC_BASE_URL says otherwise
+export SERVED_ADDRESS="$HOST:$PORT"
+
 echo "==> migrating the database"
 .venv/bin/flask db upgrade 2>&1 | grep -v "^INFO  \[alembic.runtime.migration\] \(Context\|Will\)" || true
 if .venv/bin/flask db-is-empty; then
@@ -27,14 +33,10 @@ else
   echo "==> database already has data (demo logins, if loaded: admin / committee / secretary, password demo12345)"
 fi
 
-HOST=127.0.0.1
-PORT="${PORT:-5000}"
-WORKERS="${WEB_WORKERS:-3}"
-echo "==> starting the scheduler (reminders and pushes) beside the web server"
-.venv/bin/flask run-scheduler &
-SCHEDULER_PID=$!
-# the scheduler is a child of this script: stop it with the server, however we exit
-trap 'kill "$SCHEDULER_PID" 2>/dev/null; wait "$SCHEDULER_PID" 2>/dev/null' EXIT INT TERM
-
 echo "==> serving http://$HOST:$PORT  (API docs: http://$HOST:$PORT/api/docs)"
-.venv/bin/gunicorn --bind "$HOST:$PORT" --workers "$WORKERS" --access-logfile - wsgi:app
+echo "==> the scheduler (reminders and pushes) runs beside the web server"
+echo "==> stop with Ctrl-C (or: kill $$) — the server and the scheduler stop with this script"
+source scripts/_supervise.sh
+supervise \
+  ".venv/bin/flask run-scheduler" \
+  ".venv/bin/gunicorn --bind $HOST:$PORT --workers $WORKERS --access-logfile - wsgi:app"

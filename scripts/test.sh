@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install and run everything: ruff (lint + format check) and the whole pytest suite.
+# Install and run everything: ruff (lint + format check) and the whole pytest suite, in parallel.
 # PostgreSQL tests run when TEST_DATABASE_URL is set, and are skipped with a message otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,5 +37,12 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
 else
   echo "==> PostgreSQL tests against $TEST_DATABASE_URL"
 fi
-echo "==> pytest"
-exec .venv/bin/pytest -p no:cacheprovider "$@"
+# In parallel (pytest-xdist): one worker per core unless TEST_WORKERS says otherwise (1 = serial).
+# Each worker has its own SQLite files and its own PostgreSQL database (named by its pid);
+# a file's tests stay on one worker, so one browser serves a browser test module.
+WORKERS="${TEST_WORKERS:-auto}"
+echo "==> pytest ($WORKERS workers)"
+if [ "$WORKERS" = 1 ]; then
+  exec .venv/bin/pytest -p no:cacheprovider "$@"
+fi
+exec .venv/bin/pytest -p no:cacheprovider -n "$WORKERS" --dist loadfile "$@"

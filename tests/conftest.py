@@ -33,10 +33,45 @@ def pytest_report_header(config):
 
 
 def _pg_test_url() -> str:
-    """A database of our own beside the one named (one per test process, so runs never meet)."""
+    """A database of our own beside the one named (one per test process — each xdist worker
+    is one — so runs and workers never meet)."""
     parts = urlsplit(PG_URL)
-    name = parts.path.lstrip("/") or "postgres"
-    return urlunsplit(parts._replace(path=f"/{name}_party_{os.getpid()}"))
+    return urlunsplit(parts._replace(path=f"/{_pg_prefix()}{os.getpid()}"))
+
+
+def _pg_prefix() -> str:
+    return f"{urlsplit(PG_URL).path.lstrip('/') or 'postgres'}_party_"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # somebody else's live process
+    return True
+
+
+def _drop_stale_pg_databases() -> list[str]:
+    """Drop this suite's databases whose test process is gone (a run killed before its
+    teardown); a live process's database — another run, another worker — is left alone."""
+    import psycopg
+
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    prefix = _pg_prefix()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        names = conn.execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (prefix,)
+        ).fetchall()
+    stale = [
+        name
+        for (name,) in names
+        if name[len(prefix) :].isdigit() and not _pid_alive(int(name[len(prefix) :]))
+    ]
+    for name in stale:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return stale
 
 
 def _pg_admin(*statements: str) -> None:
@@ -60,6 +95,7 @@ def make_test_app(database_url: str, **extra):
         "PUBLIC_BASE_URL": "https://party.example.test",
         "LOG_LEVEL": "WARNING",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt costs ~50 ms per fixture user
+        "SCHEDULER_STARTING_SECONDS": 0,  # /readyz: `absent` at once unless a test says
     }
     config.update(extra)
     return create_app(config, surfaces=[register_miniprogram_api])
@@ -88,6 +124,7 @@ def pg_database():
         pytest.skip(PG_SKIP)
     url = _pg_test_url()
     name = urlsplit(url).path.lstrip("/")
+    _drop_stale_pg_databases()
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     _migrate(make_test_app(url))
     yield url

@@ -50,3 +50,18 @@ def test_production_refuses_weak_secrets(secret, tmp_path):
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
             }
         )
+
+
+def test_links_follow_the_served_port_unless_a_public_url_is_set(monkeypatch, tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.setenv("SERVED_ADDRESS", "127.0.0.1:5123")
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True})
+    assert app.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5123"
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://party.example.org")
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True})
+    assert app.config["PUBLIC_BASE_URL"] == "https://party.example.org"
+    monkeypatch.delenv("PUBLIC_BASE_URL")
+    monkeypatch.delenv("SERVED_ADDRESS")
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True})
+    assert app.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"

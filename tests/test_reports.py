@@ -395,7 +395,14 @@ def test_compliance_and_members_export(client, park):
     r = client.get(
         "/api/v1/reports/compliance?year=2026&format=xlsx", headers=park.headers.committee
     )
-    ws = load_workbook(io.BytesIO(r.get_data())).active
+    book = load_workbook(io.BytesIO(r.get_data()))
+    # the grid the console shows first, the long list on the second sheet
+    grid = book.worksheets[0]
+    assert [c.value for c in grid[2]] == ["支部", *[f"{m}月" for m in range(1, 13)], "缺项合计"]
+    cells = {row[0].value: [c.value for c in row] for row in grid.iter_rows(min_row=3)}
+    assert cells["A企业党支部"][10] == "✓" and cells["B企业党支部"][10] == "缺：主题党日"
+    ws = book.worksheets[1]
+    assert ws.title == "明细"
     header = [c.value for c in ws[2]]
     assert header == ["支部", "月份", "会议", "周期", "已开", "应开", "状态"]
     values = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import marshmallow as ma
+from flask import current_app
 from sqlalchemy import text
 
 from app.auth import Access, access
@@ -27,7 +30,9 @@ class ReadySchema(ma.Schema):
 
     status = ma.fields.String()
     database = ma.fields.String()
-    scheduler = ma.fields.String(metadata={"description": "ok | stale | absent"})
+    scheduler = ma.fields.String(
+        metadata={"description": "ok | starting (first seconds after start) | stale | absent"}
+    )
     scheduler_heartbeat_at = LocalDateTime(allow_none=True)
 
 
@@ -51,4 +56,8 @@ def readyz():
             503, "service.db_unavailable", "数据库暂不可用", {"database": "down"}
         ) from exc
     # a stopped scheduler delays reminders but must not take the API out of rotation
-    return {"status": "ok", "database": "ok", **heartbeat_status(utcnow())}
+    now = utcnow()
+    # the scheduler starts beside the server (scripts/run.sh): give it its first seconds
+    started = current_app.extensions.get("started_at", now)
+    starting = now - started < timedelta(seconds=current_app.config["SCHEDULER_STARTING_SECONDS"])
+    return {"status": "ok", "database": "ok", **heartbeat_status(now, starting)}

@@ -18,7 +18,7 @@ from app.activities.models import ATTENDED, Activity, Attendance, AttendanceRequ
 from app.activities.services import expected_condition
 from app.extensions import db
 from app.members.models import Member
-from app.notify.services import Reminder, write_reminder
+from app.notify.services import Reminder, quiet_until, write_reminder
 from app.org.models import Organization, OrgRole
 from app.reports.compliance import branches_with_gaps
 from app.study.models import DailyQuiz, StudyDay, StudyItem
@@ -318,10 +318,21 @@ RULES: list[Callable[[datetime], list[Reminder]]] = [
 ]
 
 
+# Daily reminders are not written in quiet hours: a scheduler first started at 23:00 would
+# otherwise put the day's brief and "not studied yet" into every inbox at night, stale by
+# morning. Activity reminders still are (their push waits for the morning).
+DAILY_RULES = frozenset(
+    (morning_brief, study_evening, political_birthday, compliance_gap, absence_alert)
+)
+
+
 def run_due(now: datetime) -> dict[str, int]:
     """Write every reminder due at `now`; returns rows added per kind (0 on a re-run)."""
     added: dict[str, int] = {}
+    quiet = quiet_until(now) != now
     for rule in RULES:
+        if quiet and rule in DAILY_RULES:
+            continue
         for reminder in rule(now):
             added[reminder.kind] = added.get(reminder.kind, 0) + write_reminder(reminder, now)
     return added

@@ -83,20 +83,44 @@ def run_tick(now: datetime) -> dict[str, int]:
     return {**{f"added_{k}": v for k, v in added.items()}, **pushed}
 
 
+HEARTBEAT_LOG_SECONDS = 600  # an idle scheduler says it is alive every ten minutes
+
+
 def tick() -> None:
     """Job: when this process holds the lease, run a scheduler step."""
     app: Flask = _state["app"]  # type: ignore[assignment]
     with app.app_context():
         now = utcnow()
         if not acquire_lease(str(_state["owner"]), now, app.config["SCHEDULER_LEASE_SECONDS"]):
-            log.info("another scheduler holds the lease; idle")
+            if _state.get("holder") is not False:  # said once, not every minute
+                log.info("another scheduler holds the lease; this one stays idle")
+            _state["holder"] = False
             return
+        if _state.get("holder") is False:
+            log.info("lease taken over: this scheduler is now the active one")
+        _state["holder"] = True
         try:
             result = run_tick(now)
-            log.info("tick: %s", result)
         except Exception:
             db.session.rollback()
             log.exception("scheduler tick failed")
+            return
+        log_tick(result, now)
+
+
+def log_tick(result: dict[str, int], now: datetime) -> None:
+    """One line per tick that did something; otherwise a heartbeat every ten minutes."""
+    done = {k: v for k, v in result.items() if v}
+    idle = int(_state.get("idle_ticks", 0))  # type: ignore[call-overload]
+    if done:
+        log.info("tick: %s", ", ".join(f"{k}={v}" for k, v in sorted(done.items())))
+        _state["idle_ticks"], _state["reported_at"] = 0, now
+        return
+    _state["idle_ticks"] = idle + 1
+    reported = _state.setdefault("reported_at", now)
+    if now - reported >= timedelta(seconds=HEARTBEAT_LOG_SECONDS):  # type: ignore[operator]
+        log.info("alive: %d idle ticks since the last report, nothing due", idle + 1)
+        _state["idle_ticks"], _state["reported_at"] = 0, now
 
 
 def heartbeat() -> None:
@@ -140,12 +164,38 @@ def build_scheduler(app: Flask, owner: str | None = None) -> BlockingScheduler:
     return scheduler
 
 
+def push_warnings(config) -> list[str]:
+    """Why WeChat pushes will not go out, said loudly at start (reminders still reach the
+    in-app inbox)."""
+    missing = [k for k in ("WECHAT_APPID", "WECHAT_SECRET") if not config.get(k)]
+    if missing:
+        return [
+            f"WeChat pushes are OFF: {' and '.join(missing)} not set — reminders reach the "
+            "in-app inbox only (微信订阅消息未启用，提醒只进入站内消息)"
+        ]
+    if not config.get("WECHAT_TEMPLATES"):
+        return [
+            "WeChat pushes are OFF: WECHAT_TEMPLATES is empty — no reminder kind has a "
+            "subscribe template, so every push is skipped (未配置订阅消息模板)"
+        ]
+    return []
+
+
 def run_scheduler(app: Flask) -> None:
     """Run until interrupted; the lease is released on a clean stop."""
     scheduler = build_scheduler(app)
     # SIGTERM (systemd, scripts/run.sh exiting) stops the loop so the lease is released
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    log.info("scheduler %s starting", _state["owner"])
+    log.info(
+        "scheduler %s starting (tick every %ss, times in %s)",
+        _state["owner"],
+        app.config["SCHEDULER_TICK_SECONDS"],
+        app.config["TIMEZONE"],
+    )
+    for warning in push_warnings(app.config):
+        log.warning(warning)
+    # APScheduler logs every run of every job: our tick says what matters
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

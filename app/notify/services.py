@@ -238,12 +238,14 @@ def clear_credits(member_id: int, template_id: str) -> None:
     )
 
 
-def heartbeat_status(now: datetime) -> dict[str, Any]:
-    """For /readyz: the scheduler's last heartbeat and whether its lease is current."""
+def heartbeat_status(now: datetime, starting: bool = False) -> dict[str, Any]:
+    """For /readyz: the scheduler's last heartbeat and whether its lease is current; while
+    the server itself has just started (`starting`), a missing or old lease is `starting`."""
     from app.notify.models import SchedulerLease
 
     row = db.session.scalar(select(SchedulerLease).limit(1))
     if row is None:
-        return {"scheduler": "absent", "scheduler_heartbeat_at": None}
+        return {"scheduler": "starting" if starting else "absent", "scheduler_heartbeat_at": None}
     fresh = row.lease_until >= now
-    return {"scheduler": "ok" if fresh else "stale", "scheduler_heartbeat_at": row.heartbeat_at}
+    state = "ok" if fresh else ("starting" if starting else "stale")
+    return {"scheduler": state, "scheduler_heartbeat_at": row.heartbeat_at}

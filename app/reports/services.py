@@ -172,6 +172,32 @@ def attendance_report(scope: Scope, now: datetime, by_activity: bool = False) ->
     }
 
 
+def _with_every_branch(org: Organization, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every active branch of the subtree, in tree order, with zeros where none met (a branch
+    without activities is what the committee most needs to see, as on the console)."""
+    seen = {r["org_id"] for r in rows}
+    branches = db.session.execute(
+        select(Organization.id, Organization.name, Organization.path).where(
+            Organization.type == "branch",
+            Organization.is_active.is_(True),
+            Organization.path.like(org.path + "%"),
+        )
+    ).all()
+    ids = select(Organization.id, Organization.path).where(Organization.id.in_(seen))
+    paths = dict(db.session.execute(ids).all()) if seen else {}
+    zero = dict.fromkeys(
+        ("activities", "expected", "present", "late", "makeup", "leave", "absent", "pending",
+         "general_meetings", "quorate_meetings"),
+        0,
+    )  # fmt: skip
+    rows = [{**r, "_path": paths.get(r["org_id"], "")} for r in rows]
+    for b in branches:
+        if b.id not in seen:
+            rows.append({"org_id": b.id, "org_name": b.name, **zero, "rate": None, "_path": b.path})
+    rows.sort(key=lambda r: r["_path"])
+    return [{k: v for k, v in r.items() if k != "_path"} for r in rows]
+
+
 def _counts(r) -> dict[str, Any]:
     counts = {
         k: int(getattr(r, k) or 0)
@@ -470,7 +496,12 @@ def attendance_for(principal: Principal, args: dict[str, Any], now: datetime) ->
     no_jit()
     org = report_org(principal, args.get("org_id"))
     start, end = period({"from": args.get("from_"), "to": args.get("to")}, now)
-    return attendance_report(Scope(org, start, end), now, args.get("by") == "activity")
+    by_activity = args.get("by") == "activity"
+    report = attendance_report(Scope(org, start, end), now, by_activity)
+    if args.get("format") in ("csv", "xlsx") and not by_activity:
+        # the download lists every branch, as the console does, those without activities too
+        report["rows"] = _with_every_branch(org, report["rows"])
+    return report
 
 
 def compliance_for(principal: Principal, args: dict[str, Any], now: datetime) -> dict[str, Any]:

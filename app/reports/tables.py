@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.reports.exports import Column
+from app.reports.exports import TOTAL, Column, Sheet
+
+STATUS = {"met": "已完成", "missed": "未完成", "open": "进行中", "future": "未到期"}
+MARK = {"met": "✓", "missed": "缺", "open": "进行中", "future": ""}
+
+
+def name(report: dict[str, Any], what: str, period: str) -> str:
+    """The download's file name: org, report and period, in Chinese (made Windows-safe when
+    sent)."""
+    return f"{report['org_name']}-{what}-{period}"
+
 
 COUNTS = [
     Column("应到", "expected", 8),
@@ -39,29 +49,44 @@ def attendance(report: dict[str, Any], by: str) -> tuple[str, str, list[Column],
             Column("党员大会", "general_meetings", 10),
             Column("达到法定人数", "quorate_meetings", 12),
         ]
-    rows = [*report["rows"], {"org_name": "合计", "title": "合计", **report["totals"]}]
-    return f"attendance-{report['from']}-{report['to']}", title, columns, rows
+    rows = [*report["rows"], {"org_name": "合计", "title": "合计", TOTAL: True, **report["totals"]}]
+    return name(report, "出勤统计", f"{report['from']}至{report['to']}"), title, columns, rows
 
 
-def compliance(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
-    """One line per branch, month and meeting kind."""
-    status = {"met": "已完成", "missed": "未完成", "open": "进行中", "future": "未到期"}
-    period = {"month": "月", "quarter": "季度", "year": "年度"}
-    rows = [
+def compliance(report: dict[str, Any]) -> tuple:
+    """The branch × month grid the console shows (one cell per branch and month: ✓, the
+    meetings missing, or 进行中), and the long list — branch, month, meeting kind — on a
+    second sheet (XLSX)."""
+    months = sorted({m["month"] for b in report["branches"] for m in b["months"]})
+    grid = []
+    for b in report["branches"]:
+        row: dict[str, Any] = {"org_name": b["org_name"]}
+        missed = 0
+        for m in b["months"]:
+            row[f"m{m['month']}"] = _grid_cell(m["items"])
+            missed += sum(1 for i in m["items"] if i["status"] == "missed")
+        row["missed"] = missed
+        grid.append(row)
+    columns = [
+        Column("支部", "org_name", 28),
+        *[Column(f"{m}月", f"m{m}", 10) for m in months],
+        Column("缺项合计", "missed", 10),
+    ]
+    long_rows = [
         {
             "org_name": b["org_name"],
             "month": m["month"],
             "type_label": item["type_label"],
-            "period": period[item["period"]],
+            "period": {"month": "月", "quarter": "季度", "year": "年度"}[item["period"]],
             "held": item["held"],
             "required": item["required"],
-            "status": status[item["status"]],
+            "status": STATUS[item["status"]],
         }
         for b in report["branches"]
         for m in b["months"]
         for item in m["items"]
     ]
-    columns = [
+    long_columns = [
         Column("支部", "org_name", 28),
         Column("月份", "month", 6),
         Column("会议", "type_label", 14),
@@ -71,7 +96,26 @@ def compliance(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dic
         Column("状态", "status", 8),
     ]
     title = f"{report['org_name']} {report['year']}年三会一课完成情况"
-    return f"compliance-{report['year']}", title, columns, rows
+    details = Sheet(f"{title}（明细）", long_columns, long_rows, name="明细")
+    return (
+        name(report, "三会一课完成情况", f"{report['year']}年"),
+        title,
+        columns,
+        grid,
+        [details],
+    )
+
+
+def _grid_cell(items: list[dict[str, Any]]) -> str:
+    """One month of one branch as the heat map says it."""
+    missing = [i["type_label"] for i in items if i["status"] == "missed"]
+    if missing:
+        return "缺：" + "、".join(missing)
+    if any(i["status"] == "open" for i in items):
+        return MARK["open"]
+    if items and all(i["status"] == "met" for i in items):
+        return MARK["met"]
+    return ""
 
 
 def members(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
@@ -90,7 +134,7 @@ def members(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]
         Column("学习时长(小时)", "study_hours", 14, "0.0"),
     ]
     title = f"{report['org_name']} {report['year']}年党员组织生活情况"
-    return f"members-{report['year']}", title, columns, rows
+    return name(report, "党员组织生活情况", f"{report['year']}年"), title, columns, rows
 
 
 def study(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
@@ -104,7 +148,8 @@ def study(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
         Column("答题正确率", "quiz_accuracy", 12, "0.0%"),
     ]
     title = f"{report['org_name']} 学习情况（{report['from']} 至 {report['to']}）"
-    return f"study-{report['from']}-{report['to']}", title, columns, report["rows"]
+    period = f"{report['from']}至{report['to']}"
+    return name(report, "学习情况", period), title, columns, report["rows"]
 
 
 def stars(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
@@ -123,4 +168,4 @@ def stars(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
         Column("评定理由", "reason", 30),
     ]
     title = f"{report['org_name']} {report['year']}年党支部星级评定"
-    return f"stars-{report['year']}", title, columns, rows
+    return name(report, "党支部星级评定", f"{report['year']}年"), title, columns, rows

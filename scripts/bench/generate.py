@@ -41,7 +41,20 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-SHANGHAI = timedelta(hours=8)  # Asia/Shanghai has had no daylight saving since 1991
+# the year of life (schedule, attendance draws, study, the points book) is shared with the
+# demo park: app/lifegen.py
+from app.lifegen import (  # noqa: E402
+    PLACES,
+    REQUIRED_MEETINGS,
+    PointsBook,
+    draw_outcome,
+    local_day,
+    study_year,
+    title,
+    utc,
+    year_schedule,
+)
+
 BENCH_PASSWORD = "bench-password-not-secret"  # noqa: S105 — bench users on a throwaway database
 MAX_BRANCH = 50  # rule 1: a branch has at most 50 members
 MIN_BRANCH = 3
@@ -67,43 +80,8 @@ INDUSTRY = [
     "化工",
     "建材",
 ]
-PLACES = ("党员活动室", "园区党群服务中心", "公司会议室", "职工之家", "红色教育基地")
-TYPES_TITLE = {
-    "theme_day": "主题党日：{m}月学习与服务",
-    "committee_meeting": "{m}月支委会",
-    "group_meeting": "{m}月党小组会",
-    "general_meeting": "第{q}季度支部党员大会",
-    "party_lecture": "第{q}季度党课",
-    "life_meeting": "年度组织生活会",
-    "democratic_review": "民主评议党员",
-    "heart_talk": "谈心谈话",
-    "volunteer": "志愿服务：社区帮扶",
-    "training": "党员教育培训",
-}
 COMMITTEE_ROLES_5 = ("secretary", "deputy_secretary", "organizer", "publicity", "discipline")
 COMMITTEE_ROLES_3 = ("secretary", "organizer", "publicity")
-LEAVE_REASONS = ("出差在外", "生病就医", "家中有事", "值班生产", "外出培训")
-
-
-def utc(local: datetime) -> datetime:
-    """Naive local (Shanghai) wall time → naive UTC, as the database stores it."""
-    return local - SHANGHAI
-
-
-def local_day(utc_naive: datetime) -> date:
-    """The Shanghai day of a naive UTC instant."""
-    return (utc_naive + SHANGHAI).date()
-
-
-def period_keys(day: date) -> tuple[tuple[str, str], ...]:
-    """As app.points.scope.period_keys: ISO week, month, year, all."""
-    iso_year, iso_week, _ = day.isocalendar()
-    return (
-        ("week", f"{iso_year}-W{iso_week:02d}"),
-        ("month", f"{day.year}-{day.month:02d}"),
-        ("year", f"{day.year}"),
-        ("all", "all"),
-    )
 
 
 # --- the rows of each table, in column order -------------------------------------------------
@@ -309,40 +287,16 @@ class Generator:
         self.end_day = plan.today + timedelta(days=14)
         self.briefs: dict[date, int] = {}
         self.lessons: dict[date, tuple[int, int]] = {}  # day → (item id, minutes)
+        self.book = PointsBook(rule_ids, lambda: self.data.next_id("point_ledger"))
+        # the book's rows, member totals and period totals are the data's
+        self.data.rows["point_ledger"] = self.book.rows
+        self.data.totals = self.book.totals
+        self.data.periods = self.book.periods
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def ledger(
-        self,
-        member_id: int,
-        action: str,
-        delta: int,
-        reason: str,
-        source_type: str,
-        source_id: int | None,
-        key: str,
-        at: datetime,
-    ) -> None:
-        d = self.data
-        day = local_day(at)
-        d.rows["point_ledger"].append(
-            (
-                d.next_id("point_ledger"),
-                member_id,
-                self.rules.get(action),
-                action,
-                delta,
-                reason[:200],
-                source_type,
-                source_id,
-                day,
-                key,
-                at,
-            )
-        )
-        d.totals[member_id] += delta
-        for kind, pkey in period_keys(day):
-            d.periods[(member_id, kind, pkey)] += delta
+    def ledger(self, member_id, action, delta, reason, source_type, source_id, key, at) -> None:
+        self.book.add(member_id, action, delta, reason, source_type, source_id, key, at)
 
     @staticmethod
     def name(rng: random.Random) -> str:
@@ -503,8 +457,7 @@ class Generator:
         for kind, host, when in self.schedule(
             rng, theme_day, bool(committee) and len(full) >= 7, groups
         ):
-            if kind in ("committee_meeting", "group_meeting", "theme_day", "general_meeting",
-                        "party_lecture") and rng.random() > diligence:  # fmt: skip
+            if kind in REQUIRED_MEETINGS and rng.random() > diligence:
                 continue  # a missed meeting: the compliance report will show the gap
             host_id = host[0] if host else branch[0]
             expected = [m[0] for m in members if m[3] and m[2] == host_id] if host else active_ids
@@ -522,39 +475,7 @@ class Generator:
 
     def schedule(self, rng, theme_day, has_committee, groups):
         """(kind, host group or None, local start) of the branch's year, as rule 2 asks."""
-        out = []
-        first = self.start_day.replace(day=1)
-        months = []
-        y, m = first.year, first.month
-        while date(y, m, 1) <= self.end_day:
-            months.append((y, m))
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-
-        def at(y, m, day, hour, minute=0):
-            return datetime(y, m, min(day, 28), hour, minute)  # noqa: DTZ001 — local wall time
-
-        heart_month = rng.randint(1, 12)
-        for y, m in months:
-            out.append(("theme_day", None, at(y, m, theme_day, rng.choice((9, 14, 15)))))
-            if has_committee:
-                out.append(("committee_meeting", None, at(y, m, rng.randint(2, 10), 16)))
-            for g in groups:
-                out.append(("group_meeting", g, at(y, m, rng.randint(11, 20), 17)))
-            if m % 3 == 2:
-                out.append(("general_meeting", None, at(y, m, rng.randint(10, 25), 14, 30)))
-                out.append(("party_lecture", None, at(y, m, rng.randint(10, 25), 9, 30)))
-            if m == 12:
-                out.append(("life_meeting", None, at(y, m, rng.randint(5, 20), 14)))
-                out.append(("democratic_review", None, at(y, m, rng.randint(21, 28), 14)))
-            if m == heart_month:
-                out.append(("heart_talk", None, at(y, m, rng.randint(1, 28), 10)))
-            if rng.random() < 0.2:
-                out.append(("volunteer", None, at(y, m, rng.randint(1, 28), 9)))
-            if rng.random() < 0.1:
-                out.append(("training", None, at(y, m, rng.randint(1, 28), 14)))
-        lo = datetime.combine(self.start_day, datetime.min.time())
-        hi = datetime.combine(self.end_day, datetime.min.time())
-        return [(k, h, w) for k, h, w in out if lo <= w < hi]
+        return year_schedule(rng, self.start_day, self.end_day, theme_day, has_committee, groups)
 
     def activity(self, rng, kind, host_id, local_start, expected, committee, propensity, secretary):
         d, now = self.data, self.plan.now
@@ -562,8 +483,7 @@ class Generator:
         starts = utc(local_start)
         ends = starts + timedelta(minutes=90)
         opens, closes = starts - timedelta(minutes=30), starts + timedelta(minutes=30)
-        month, quarter = local_start.month, (local_start.month - 1) // 3 + 1
-        title = TYPES_TITLE[kind].format(m=month, q=quarter)
+        name = title(kind, local_start)
         past = closes <= now
         hours = rng.choice((2, 3, 4)) if kind == "volunteer" else None
         recorded = ends + timedelta(hours=2) if past and rng.random() < 0.7 else None
@@ -573,7 +493,7 @@ class Generator:
                 aid,
                 host_id,
                 kind,
-                title,
+                name,
                 "",
                 rng.choice(PLACES),
                 starts,
@@ -599,17 +519,16 @@ class Generator:
         for mid in expected:
             if only is not None and mid not in only:
                 continue  # the rest of the branch is not at a 支委会 (counted absent)
-            r = rng.random()
-            if r < 0.04:  # asked for leave beforehand
-                approved = rng.random() < 0.9
-                asked = starts - timedelta(days=2, minutes=rng.randint(0, 600))
+            o = draw_outcome(rng, starts, ends, propensity[mid], secretary is not None)
+            if o.leave:  # asked for leave beforehand
+                asked, reason, approved = o.leave
                 d.rows["attendance_requests"].append(
                     (
                         d.next_id("attendance_requests"),
                         aid,
                         mid,
                         "leave",
-                        rng.choice(LEAVE_REASONS),
+                        reason,
                         "approved" if approved else "rejected",
                         asked + timedelta(hours=5),
                         secretary,
@@ -617,54 +536,45 @@ class Generator:
                         asked,
                     )
                 )
-                if approved:
-                    continue
-            if rng.random() > propensity[mid]:
-                if rng.random() < 0.02 and secretary is not None:  # 补签 by the secretary
-                    at = ends + timedelta(days=1)
-                    d.rows["attendances"].append(
-                        (
-                            d.next_id("attendances"),
-                            aid,
-                            mid,
-                            "makeup",
-                            "manual",
-                            at,
-                            False,
-                            secretary,
-                            "会后补签：现场签到设备故障",
-                            at,
-                            at,
-                        )
+            if o.status == "makeup":  # 补签 by the secretary
+                d.rows["attendances"].append(
+                    (
+                        d.next_id("attendances"),
+                        aid,
+                        mid,
+                        "makeup",
+                        "manual",
+                        o.at,
+                        False,
+                        secretary,
+                        "会后补签：现场签到设备故障",
+                        o.at,
+                        o.at,
                     )
-                continue  # absent
-            late = rng.random() < 0.08
-            at = starts + (
-                timedelta(minutes=rng.randint(6, 25), seconds=rng.randint(0, 59))
-                if late
-                else -timedelta(minutes=rng.randint(0, 25), seconds=rng.randint(0, 59))
-            )
-            status = "late" if late else "present"
+                )
+            if o.status not in ("present", "late"):
+                continue  # on leave, absent, or signed in afterwards
+            late = o.status == "late"
             d.rows["attendances"].append(
                 (
                     d.next_id("attendances"),
                     aid,
                     mid,
-                    status,
+                    o.status,
                     "qr" if rng.random() < 0.9 else "code",
-                    at,
+                    o.at,
                     False,
                     None,
                     None,
-                    at,
-                    at,
+                    o.at,
+                    o.at,
                 )
             )
             action = "attendance_late" if late else "attendance_present"
-            self.ledger(mid, action, 1 if late else 2, f"参加活动：{title}", "activity", aid,
-                        f"attendance:{aid}:{mid}", at)  # fmt: skip
+            self.ledger(mid, action, 1 if late else 2, f"参加活动：{name}", "activity", aid,
+                        f"attendance:{aid}:{mid}", o.at)  # fmt: skip
             if hours and recorded:
-                self.ledger(mid, "volunteer_hour", min(hours, 4), f"志愿服务：{title}", "activity",
+                self.ledger(mid, "volunteer_hour", min(hours, 4), f"志愿服务：{name}", "activity",
                             aid, f"volunteer:{aid}:{mid}", recorded)  # fmt: skip
 
     # -- study -------------------------------------------------------------------------------
@@ -718,40 +628,18 @@ class Generator:
         if rng.random() < 0.45:
             return  # does not use the study features
         engagement = rng.uniform(0.01, 0.15)
-        day = self.start_day
-        last_lesson: tuple[int, int] | None = None
-        while day < self.plan.today:
-            lesson = self.lessons.get(day)
-            if lesson:
-                last_lesson = lesson
-            if rng.random() < engagement:
-                base = utc(datetime.combine(day, datetime.min.time()) + timedelta(hours=7))
-                at = base + timedelta(minutes=rng.randint(0, 840))
-                self.ledger(mid, "daily_signin", 1, "每日登录", "signin", None,
-                            f"signin:{mid}:{day.isoformat()}", at)  # fmt: skip
-                seconds = 0
-                if rng.random() < 0.7:
-                    item = self.briefs[day]
-                    seconds += rng.randint(60, 300)
-                    self.ledger(mid, "morning_brief", 1, "学习：晨会5分钟", "study_item", item,
-                                f"brief:{mid}:{item}", at + timedelta(seconds=seconds))  # fmt: skip
-                if rng.random() < 0.4:
-                    self.ledger(mid, "quiz_correct", rng.randint(1, 5), "每日答题", "daily_quiz",
-                                None, f"quiz:{mid}:{day.isoformat()}",
-                                at + timedelta(minutes=10))  # fmt: skip
-                if last_lesson and rng.random() < 0.25:
-                    item, minutes = last_lesson
-                    key_end = at + timedelta(minutes=20)
-                    self.ledger(mid, "read_item", 1, "学习：微课堂", "study_item", item,
-                                f"read:{mid}:{item}", key_end)  # fmt: skip
-                    mins = rng.randint(6, minutes)
-                    self.ledger(mid, "read_minutes", min(6, mins), "学习：微课堂", "study_item",
-                                item, f"readmin:{mid}:{item}", key_end)  # fmt: skip
-                    seconds += mins * 60
-                    last_lesson = None  # the same item never scores twice
-                if seconds:
-                    self.data.rows["study_days"].append((mid, day, seconds, at))
-            day += timedelta(days=1)
+        self.data.rows["study_days"].extend(
+            study_year(
+                rng,
+                self.book,
+                mid,
+                self.start_day,
+                self.plan.today,
+                self.briefs,
+                self.lessons,
+                engagement,
+            )
+        )
 
     # -- consoles users and maintained totals ---------------------------------------------------
 
