@@ -179,6 +179,22 @@ ROUTES = [
         variants=("A", "B"),
         path=lambda w, v: {"member_id": w.other[v].id},
     ),
+    R(
+        "GET",
+        "/api/v1/members/<int:member_id>/excusals",
+        SCOPED,
+        variants=("A", "B"),
+        path=lambda w, v: {"member_id": w.other[v].id},
+    ),
+    # an excusal is decided by the level above the branch: never the branch's own secretary
+    R(
+        "POST",
+        "/api/v1/members/<int:member_id>/excusals",
+        "committee:AB admin:AB",
+        variants=("A", "B"),
+        path=lambda w, v: {"member_id": w.other[v].id},
+        body=lambda w, v: {"from_on": "2026-01-01", "reason": "长期出国"},
+    ),
     R("POST", "/api/v1/members/import", STAFF, form=True),
     # enterprises
     R("GET", "/api/v1/enterprises", STAFF),
