@@ -252,6 +252,14 @@ ROUTES = [
         body=lambda w, v: {"status": "present", "reason": "现场补录"},
     ),
     R(
+        "PUT",
+        "/api/v1/activities/<int:activity_id>/attendees/<int:member_id>",
+        SCOPED,
+        variants=("A", "B"),
+        path=lambda w, v: {"activity_id": w.activity[v].id, "member_id": w.other[v].id},
+        body=lambda w, v: {"expected": True, "voter": True, "reason": "名单更正"},
+    ),
+    R(
         "POST",
         "/api/v1/activities/<int:activity_id>/cancel",
         SCOPED,

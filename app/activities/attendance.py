@@ -322,6 +322,9 @@ def set_status(
         raise not_found("党员")
     _require_marker(principal, activity, member)
     _published(activity)
+    if now >= activity.checkin_closes_at:
+        # 补录 after the window (e.g. from the paper sheet): the list is fixed as of its day
+        who.fix_attendees(activity, now)
     if existing_attendance(activity.id, member.id) is None and not is_expected(activity, member):
         raise APIError(409, "activity.not_expected", "该党员不是本次活动的参加对象")
     return _apply_status(

@@ -347,6 +347,25 @@ class ManualStatusSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
 
 
+class AttendeeCorrectionSchema(ma.Schema):
+    """A hand correction of the fixed list of expected attendees (audited)."""
+
+    expected = ma.fields.Boolean(required=True, metadata={"description": "是否在应到名单中"})
+    voter = ma.fields.Boolean(
+        metadata={"description": "是否有表决权（正式党员且未经批准免予参加）"}
+    )
+    reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class AttendeeSchema(ma.Schema):
+    """A member's place on the fixed list after a correction."""
+
+    activity_id = ma.fields.Integer()
+    member_id = ma.fields.Integer()
+    expected = ma.fields.Boolean()
+    voter = ma.fields.Boolean()
+
+
 # --- leave and make-up ------------------------------------------------------------------------
 
 

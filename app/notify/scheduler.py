@@ -74,9 +74,16 @@ def release_lease(owner: str) -> None:
 
 def run_tick(now: datetime) -> dict[str, int]:
     """One scheduler step: write due reminders, then push what is due (both idempotent)."""
+    from app.activities.expected import fix_due_attendees
     from app.notify.push import push_due
     from app.notify.reminders import run_due
+    from app.reports.periods import close_due_periods
 
+    # expected attendees are fixed when the window closes, before anything counts them
+    fix_due_attendees(now)
+    db.session.commit()
+    close_due_periods(now)
+    db.session.commit()
     added = run_due(now)
     db.session.commit()
     pushed = push_due(current_app.extensions["wechat"], now)

@@ -25,8 +25,8 @@ from app.members.models import STATUS_LABELS, Member
 from app.org.models import Organization
 from app.org.services import get_org
 from app.points.models import MemberPoints
-from app.reports import compliance as rules
-from app.reports.stats import activity_filter, activity_stats, held_condition, quorate_condition
+from app.reports.compliance import compliance_report
+from app.reports.stats import activity_filter, activity_stats, quorate_condition
 from app.timeutil import local_day, local_midnight, local_tz
 
 ABSENCE_FLAGS = (3, 5, 6)  # warnings at 3 and 5 months; at 6 treated as having left
@@ -207,101 +207,6 @@ def _org_names(ids: set[int]) -> dict[int, str]:
 def month_starts(year: int) -> list[date]:
     """The first day of each month of `year`, and 1 January of the next."""
     return [date(year, m, 1) for m in range(1, 13)] + [date(year + 1, 1, 1)]
-
-
-def compliance_report(
-    scope_org: Organization, year: int, now: datetime, quarter: int | None = None
-) -> dict[str, Any]:
-    """Branches × months: held vs required per meeting kind, the gaps named, study hours."""
-    branches = db.session.execute(
-        select(Organization.id, Organization.name)
-        .where(
-            Organization.type == "branch",
-            Organization.is_active.is_(True),
-            Organization.path.like(scope_org.path + "%"),
-        )
-        .order_by(Organization.path)
-    ).all()
-    ids = [b.id for b in branches]
-    bounds = month_starts(year)
-    months = (
-        list(range(1, 13)) if quarter is None else list(range(3 * quarter - 2, 3 * quarter + 1))
-    )
-    held = _held_by_month(scope_org.path, bounds, now) if ids else {}
-    features = rules.branch_features(ids) if ids else {}
-    today = local_day(now)
-    out = []
-    for b in branches:
-        month_rows, gaps = [], []
-        for m in months:
-            items = []
-            for req in rules.REQUIREMENTS:
-                if not rules.applies(req, features[b.id]):
-                    continue
-                first, after = rules.period_bounds(date(year, m, 1), req.period)
-                if rules.period_bounds(date(year, m, 1), rules.MONTH)[1] != after:
-                    continue  # shown in the month its period closes
-                count = sum(
-                    held.get((b.id, req.type, mm), 0)
-                    for mm in range(first.month, first.month + _months(req.period))
-                )
-                due = after <= today or (first <= today < after)
-                status = "met" if count >= req.times else ("missed" if after <= today else "open")
-                items.append(
-                    {
-                        "type": req.type,
-                        "type_label": ACTIVITY_TYPE_LABELS[req.type],
-                        "period": req.period,
-                        "held": count,
-                        "required": req.times,
-                        "status": status if due else "future",
-                    }
-                )
-                if status == "missed":
-                    gaps.append(f"{m}月：{ACTIVITY_TYPE_LABELS[req.type]}")
-            month_rows.append({"month": m, "items": items})
-        out.append(
-            {
-                "org_id": b.id,
-                "org_name": b.name,
-                "has_committee": features[b.id][0],
-                "has_groups": features[b.id][1],
-                "months": month_rows,
-                "gaps": gaps,
-            }
-        )
-    return {
-        "org_id": scope_org.id,
-        "org_name": scope_org.name,
-        "year": year,
-        "quarter": quarter,
-        "branches": out,
-    }
-
-
-def _months(period: str) -> int:
-    return {rules.MONTH: 1, rules.QUARTER: 3, rules.YEAR: 12}[period]
-
-
-def _held_by_month(org_path: str, bounds: list[date], now: datetime) -> dict[tuple, int]:
-    """Held meetings per (branch, type, month) in one query; months bucketed with CASE."""
-    instants = [local_midnight(d) for d in bounds]
-    stats = activity_stats(
-        activity_filter(org_path, instants[0], min(instants[-1], now), rules.REQUIRED_TYPES),
-        now,
-        org_path,
-    )
-    bucket = case(*((stats.c.starts_at < instants[i + 1], i + 1) for i in range(12)), else_=None)
-    host = aliased(Organization)
-    branch = _branch_expr(host)
-    rows = db.session.execute(
-        select(branch, stats.c.type, bucket, func.count())
-        .select_from(stats)
-        .join(host, host.id == stats.c.host_id)
-        .where(held_condition(stats))
-        .group_by(branch, stats.c.type, bucket)
-    ).all()
-    return {(b, t, m): n for b, t, m, n in rows if m is not None}
 
 
 # --- members ------------------------------------------------------------------------------------

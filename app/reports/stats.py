@@ -87,6 +87,7 @@ def activity_stats(where, now: datetime, scope_path: str | None = None):
             act.type.label("type"),
             act.title.label("title"),
             act.starts_at.label("starts_at"),
+            act.held_on.label("held_on"),
             func.count().label("expected"),
             count_if(status == "present").label("present"),
             count_if(status == "late").label("late"),
@@ -110,7 +111,7 @@ def activity_stats(where, now: datetime, scope_path: str | None = None):
                 leave.c.activity_id == pairs.c.activity_id, leave.c.member_id == pairs.c.member_id
             ),
         )
-        .group_by(act.id, act.org_id, act.type, act.title, act.starts_at)
+        .group_by(act.id, act.org_id, act.type, act.title, act.starts_at, act.held_on)
         .subquery("activity_stats")
     )
 
