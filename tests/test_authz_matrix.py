@@ -531,6 +531,14 @@ ROUTES = [
         variants=("A", "B"),
         body=lambda w, v: {"year": 2026, "stars": 8, "reason": "评定"},
     ),
+    R("GET", "/api/v1/reports/periods", STAFF),
+    # reopening a closed period is the committee's decision, never a branch secretary's
+    R(
+        "POST",
+        "/api/v1/reports/periods/reopen",
+        "committee admin",
+        body=lambda w, v: {"kind": "month", "start": "2026-01-01", "reason": "更正转接"},
+    ),
 ]
 
 

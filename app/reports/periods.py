@@ -85,18 +85,24 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _figures(kind: str, start: date, end: date, now: datetime) -> dict[int, dict]:
-    """Every active branch's figures of the period, computed from the data as it is now."""
+def _figures(
+    kind: str, start: date, end: date, now: datetime, tops: list[Organization] | None = None
+) -> dict[int, dict]:
+    """Every active branch's figures of the period (under `tops`, default every top-level
+    org), computed from the data as it is now."""
     from app.reports.compliance import closes_in_month, compliance_report
     from app.reports.services import Scope, attendance_report
     from app.reports.study import hours_by_branch
 
     out: dict[int, dict] = {}
-    roots = db.session.scalars(
-        select(Organization).where(
-            Organization.parent_id.is_(None), Organization.is_active.is_(True)
-        )
-    ).all()
+    roots = (
+        tops
+        or db.session.scalars(
+            select(Organization).where(
+                Organization.parent_id.is_(None), Organization.is_active.is_(True)
+            )
+        ).all()
+    )
     last_month = (end - timedelta(days=1)).month
     for root in roots:
         report = compliance_report(root, start.year, now, live=True)
@@ -121,21 +127,27 @@ def _figures(kind: str, start: date, end: date, now: datetime) -> dict[int, dict
     return out
 
 
-def freeze(kind: str, start: date, now: datetime) -> ClosedPeriod:
-    """Write (or rewrite) the frozen figures of a period; returns its ClosedPeriod row."""
+def freeze(
+    kind: str, start: date, now: datetime, tops: list[Organization] | None = None
+) -> ClosedPeriod:
+    """Write (or rewrite, for the branches under `tops`) the frozen figures of a period."""
     first, end = period_of(kind, start)
     row = db.session.scalar(
         select(ClosedPeriod)
         .where(ClosedPeriod.kind == kind, ClosedPeriod.start == first)
         .with_for_update()
     )
-    figures = _figures(kind, first, end, now)
+    figures = _figures(kind, first, end, now, tops)
     if row is None:
         row = ClosedPeriod(kind=kind, start=first, end=end, closed_at=now, version=1)
         db.session.add(row)
         db.session.flush()
     else:
-        db.session.execute(delete(FrozenFigure).where(FrozenFigure.period_id == row.id))
+        db.session.execute(
+            delete(FrozenFigure).where(
+                FrozenFigure.period_id == row.id, FrozenFigure.org_id.in_(list(figures))
+            )
+        )
         row.version += 1
         row.closed_at = now
     db.session.add_all(
@@ -182,13 +194,12 @@ def close_due_periods(now: datetime) -> list[tuple[str, date]]:
 def reopen(
     principal: Principal, kind: str, start: date, reason: str, now: datetime
 ) -> ClosedPeriod:
-    """A committee reopens a closed period to take in a correction: the figures are frozen
-    again from the data as it is now. Admins and managers of a top-level org only."""
-    if not (
-        principal.is_admin
-        or any(g.manages and g.org_path.count("/") == 2 for g in principal.grants)
-    ):
-        raise forbidden("只有党工委（综合党委）可以重新核定已关账的周期")
+    """A committee reopens a closed period to take in a correction: the figures of the
+    branches under it are frozen again from the data as it is now. Audited. Admins, and
+    managers of a 党工委 or 综合党委 (for their subtree)."""
+    tops = _committees(principal)
+    if tops is not None and not tops:
+        raise forbidden("只有党工委、综合党委可以重新核定已关账的周期")
     first, _ = period_of(kind, start)
     row = db.session.scalar(
         select(ClosedPeriod).where(ClosedPeriod.kind == kind, ClosedPeriod.start == first)
@@ -196,16 +207,14 @@ def reopen(
     if row is None:
         raise APIError(409, "period.not_closed", "该周期尚未关账", {"start": [str(first)]})
     old = row.version
-    row = freeze(kind, first, now)
-    top = next(
-        (g.org_id for g in principal.grants if g.manages and g.org_path.count("/") == 2), None
-    ) or db.session.scalar(select(Organization.id).where(Organization.parent_id.is_(None)))
+    row = freeze(kind, first, now, tops)
+    where = tops[0].id if tops else db.session.scalar(select(func.min(Organization.id)))
     audit.record(
         principal,
         action="period.reopen",
         entity_type="closed_period",
         entity_id=row.id,
-        org_id=top,
+        org_id=where,
         field=f"{kind}:{first}",
         old=f"v{old}",
         new=f"v{row.version}",
@@ -213,6 +222,24 @@ def reopen(
         now=now,
     )
     return row
+
+
+def _committees(principal: Principal) -> list[Organization] | None:
+    """The 党工委/综合党委 the caller manages (None: an admin, every org)."""
+    if principal.is_admin:
+        return None
+    ids = [g.org_id for g in principal.grants if g.manages]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Organization).where(
+                Organization.id.in_(ids),
+                Organization.type.in_(("work_committee", "general_committee")),
+                Organization.is_active.is_(True),
+            )
+        )
+    )
 
 
 def list_closed(year: int) -> list[dict[str, Any]]:
