@@ -263,6 +263,7 @@ def create_activity(principal: Principal, data: dict[str, Any], now: datetime) -
             data.get("checkin_closes_after_minutes"), cfg["CHECKIN_CLOSES_AFTER_MINUTES"]
         ),
         late_after_minutes=_or(data.get("late_after_minutes"), cfg["CHECKIN_LATE_AFTER_MINUTES"]),
+        study_hours=data.get("study_hours"),
         status="published" if data.get("publish") else "draft",
         published_at=now if data.get("publish") else None,
         created_by_user_id=principal.user.id if principal.user else None,
@@ -302,6 +303,7 @@ def update_activity(
         "checkin_opens_before_minutes",
         "checkin_closes_after_minutes",
         "late_after_minutes",
+        "study_hours",
     ):
         if key in data:
             setattr(activity, key, data[key])

@@ -21,7 +21,7 @@ from app.activities.models import (
 from app.auth import Principal
 from app.errors import APIError, forbidden, not_found
 from app.extensions import db
-from app.members.models import STATUS_LABELS, Member
+from app.members.models import PARTY_STATUSES, STATUS_LABELS, Member, MemberExcusal
 from app.org.models import Organization
 from app.org.services import get_org
 from app.points.models import MemberPoints
@@ -287,9 +287,15 @@ def member_rows(scope_org: Organization, now: datetime, year: int) -> list[dict[
         .where(Member.is_active.is_(True), Organization.path.like(scope_org.path + "%"))
         .order_by(Organization.path, Member.id)
     ).all()
+    excusals = _excusals(scope_org)
+    today = local_day(now)
     out = []
     for r in rows:
-        months = months_without(r.last_part_at, r.created_at, now)
+        since = local_day(r.last_part_at or r.created_at)
+        skipped, excused_now = excused_days(excusals.get(r.id, []), since, today)
+        months = months_without(None, local_midnight(since + timedelta(days=skipped)), now)
+        # the six-month rule (art. 28 of the 党章) is about Party members who are not excused
+        flagged = r.status in PARTY_STATUSES and not excused_now
         out.append(
             {
                 "member_id": r.id,
@@ -301,11 +307,46 @@ def member_rows(scope_org: Organization, now: datetime, year: int) -> list[dict[
                 "attended": int(r.attended or 0),
                 "last_attended_at": r.last_at,
                 "months_without_attendance": months,
-                "absence_flag": max((f for f in ABSENCE_FLAGS if months >= f), default=None),
+                "absence_flag": max((f for f in ABSENCE_FLAGS if months >= f), default=None)
+                if flagged
+                else None,
+                "excused": excused_now,
                 "points": int(r.points),
             }
         )
     return out
+
+
+def _excusals(scope_org: Organization) -> dict[int, list[tuple]]:
+    """The excusals of a subtree's members: member → [(from_on, to_on)]."""
+    rows = db.session.execute(
+        select(MemberExcusal.member_id, MemberExcusal.from_on, MemberExcusal.to_on)
+        .join(Member, Member.id == MemberExcusal.member_id)
+        .join(Organization, Organization.id == Member.org_id)
+        .where(Organization.path.like(scope_org.path + "%"))
+    ).all()
+    out: dict[int, list[tuple]] = {}
+    for member_id, start, end in rows:
+        out.setdefault(member_id, []).append((start, end))
+    return out
+
+
+def excused_days(spans: list[tuple], since: date, today: date) -> tuple[int, bool]:
+    """Days of [since, today] covered by excusals (skipped by the six-month count), and
+    whether the member is excused today."""
+    covered: set[date] = set()
+    now_excused = False
+    for start, end in spans:
+        first = max(start or since, since)
+        last = min(end or today, today)
+        now_excused = now_excused or (
+            (start is None or start <= today) and (end is None or end >= today)
+        )
+        day = first
+        while day <= last:
+            covered.add(day)
+            day += timedelta(days=1)
+    return len(covered), now_excused
 
 
 def member_report(principal: Principal, member_id: int, now: datetime, year: int) -> dict:

@@ -10,6 +10,7 @@ stars with a reason; every change is written to the audit log.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Any
 
@@ -72,7 +73,8 @@ def star_board(scope_org: Organization, year: int, now: datetime) -> dict[str, A
             "study": study.get(branch["org_id"], {}).get("participation_rate") or 0.0,
         }
         score = round(10 * sum(w[k] * parts[k] for k in w), 2)
-        computed = max(0, min(10, round(score)))
+        # half up (6.5 → 7), not Python's round-half-to-even (6.5 → 6)
+        computed = max(0, min(10, math.floor(score + 0.5)))
         final = finals.get(branch["org_id"])
         stars = final.stars if final else computed
         rows.append(

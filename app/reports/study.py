@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import Integer, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from app.activities.models import ATTENDED, Activity, Attendance
@@ -22,6 +22,7 @@ YEARLY_HOURS = 32  # 党员教育管理工作条例 (2019) art. 20: collective s
 # attended activities of these types count as collective study time
 STUDY_ACTIVITY_TYPES = ("party_lecture", "training", "theme_day")
 TOP_LESSONS = 10
+STUDY_HOURS_PER_DAY = 8  # an activity without declared hours counts at most this per day
 
 
 def member_branch():
@@ -184,18 +185,7 @@ def study_seconds(year: int, now: datetime, members=None):
     for the members selected by `members` (a select of ids; None: everyone)."""
     start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
     upto = literal(min(end, now), UTCDateTime())
-    duration = func.coalesce(
-        func.sum(
-            case(
-                (
-                    Activity.ends_at > Activity.starts_at,
-                    _seconds_between(Activity.starts_at, Activity.ends_at),
-                ),
-                else_=0,
-            )
-        ),
-        0,
-    )
+    duration = func.coalesce(func.sum(declared_seconds()), 0)
     sources = union_all(
         select(StudyDay.member_id, func.sum(StudyDay.seconds).label("seconds"))
         .where(
@@ -221,6 +211,17 @@ def study_seconds(year: int, now: datetime, members=None):
         .group_by(sources.c.member_id)
         .subquery("study_seconds")
     )
+
+
+def declared_seconds():
+    """SQL: an activity's study time — its declared study hours, else its duration capped
+    at STUDY_HOURS_PER_DAY for each started day it spans (a Mon 09:00 → Wed 17:00 training
+    is 3 × 8 = 24 hours, not the 56 on the wall clock)."""
+    wall = _seconds_between(Activity.starts_at, Activity.ends_at)
+    days = cast((wall + 86399) / 86400, Integer)
+    cap = days * (STUDY_HOURS_PER_DAY * 3600)
+    default = case((wall <= 0, 0), (wall > cap, cap), else_=wall)
+    return func.coalesce(Activity.study_hours * 3600, default)
 
 
 def _seconds_between(start_col, end_col):
