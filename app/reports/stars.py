@@ -35,6 +35,11 @@ def band(stars: int) -> str:
     return next(label for floor, label in BANDS if stars >= floor)
 
 
+def star_count(score: float) -> int:
+    """Stars for a score: rounded half up (6.5 → 7, not Python's half-to-even 6), 0–10."""
+    return max(0, min(10, math.floor(score + 0.5)))
+
+
 def _weights() -> dict[str, float]:
     raw = current_app.config["STAR_WEIGHTS"]
     total = sum(raw.get(k, 0) for k in ("compliance", "attendance", "study")) or 1.0
@@ -73,8 +78,7 @@ def star_board(scope_org: Organization, year: int, now: datetime) -> dict[str, A
             "study": study.get(branch["org_id"], {}).get("participation_rate") or 0.0,
         }
         score = round(10 * sum(w[k] * parts[k] for k in w), 2)
-        # half up (6.5 → 7), not Python's round-half-to-even (6.5 → 6)
-        computed = max(0, min(10, math.floor(score + 0.5)))
+        computed = star_count(score)
         final = finals.get(branch["org_id"])
         stars = final.stars if final else computed
         rows.append(
