@@ -173,9 +173,10 @@ def _periods_between(first_day: date, last_end: date):
             start = end
 
 
-def close_due_periods(now: datetime) -> list[tuple[str, date]]:
+def close_due_periods(now: datetime, limit: int | None = None) -> list[tuple[str, date]]:
     """Freeze every period that ended PERIOD_CLOSE_DAYS ago or more and is not closed yet
-    (from the first activity's period on). Idempotent; returns what it closed."""
+    (from the first activity's period on; at most `limit`). Idempotent; returns what it
+    closed."""
     days = current_app.config["PERIOD_CLOSE_DAYS"]
     cutoff = local_day(now) - timedelta(days=days)
     first = db.session.scalar(select(func.min(Activity.held_on)))
@@ -186,6 +187,8 @@ def close_due_periods(now: datetime) -> list[tuple[str, date]]:
     for kind, start, end in _periods_between(first, cutoff + timedelta(days=1)):
         if (kind, start) in have or end > cutoff + timedelta(days=1):
             continue
+        if limit is not None and len(closed) >= limit:
+            break
         freeze(kind, start, now)
         closed.append((kind, start))
     return closed
