@@ -107,7 +107,8 @@ def _figures(
     for root in roots:
         report = compliance_report(root, start.year, now, live=True)
         attendance = {
-            r["org_id"]: r for r in attendance_report(Scope(root, start, end), now)["rows"]
+            r["org_id"]: r
+            for r in attendance_report(Scope(root, start, end), now, live=True)["rows"]
         }
         hours = hours_by_branch(root, start.year, now) if kind == "year" else {}
         for branch in report["branches"]:
@@ -178,14 +179,15 @@ def close_due_periods(now: datetime, limit: int | None = None) -> list[tuple[str
     (from the first activity's period on; at most `limit`). Idempotent; returns what it
     closed."""
     days = current_app.config["PERIOD_CLOSE_DAYS"]
+    # a period [start, end) closes on the day end + PERIOD_CLOSE_DAYS
     cutoff = local_day(now) - timedelta(days=days)
     first = db.session.scalar(select(func.min(Activity.held_on)))
     if first is None:
         return []
     have = set(db.session.execute(select(ClosedPeriod.kind, ClosedPeriod.start)).all())
     closed = []
-    for kind, start, end in _periods_between(first, cutoff + timedelta(days=1)):
-        if (kind, start) in have or end > cutoff + timedelta(days=1):
+    for kind, start, end in _periods_between(first, cutoff):
+        if (kind, start) in have or end > cutoff:
             continue
         if limit is not None and len(closed) >= limit:
             break

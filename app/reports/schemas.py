@@ -86,6 +86,9 @@ class AttendanceReportSchema(ma.Schema):
     to = ma.fields.Date()
     rows = ma.fields.List(ma.fields.Nested(AttendanceRowSchema))
     totals = ma.fields.Nested(CountsMixin)
+    frozen = ma.fields.Boolean(
+        metadata={"description": "true: a closed month/quarter/year read from its frozen figures"}
+    )
 
 
 class ComplianceItemSchema(ma.Schema):
@@ -161,8 +164,12 @@ class MemberRowSchema(ma.Schema):
     months_without_attendance = ma.fields.Integer()
     absence_flag = ma.fields.Integer(
         allow_none=True,
-        metadata={"description": "3 or 5 (warnings), 6 (treated as having left) — rule 4"},
+        metadata={
+            "description": "3 or 5 (warnings), 6 (treated as having left) — rule 4; Party "
+            "members only, excused days skipped, none while excused"
+        },
     )
+    excused = ma.fields.Boolean(metadata={"description": "excused by the level above today"})
     points = ma.fields.Integer()
     study_hours = ma.fields.Float(metadata={"description": "this year; the target is 32"})
 

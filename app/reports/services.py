@@ -98,8 +98,51 @@ def _branch_expr(host):
 # --- attendance ---------------------------------------------------------------------------------
 
 
-def attendance_report(scope: Scope, now: datetime, by_activity: bool = False) -> dict[str, Any]:
-    """Per branch (or per activity): expected, present, late, leave, absent, make-up, rate."""
+def _frozen_attendance(scope: Scope) -> list[dict[str, Any]] | None:
+    """The branch rows of a closed month, quarter or year exactly matching the scope."""
+    from app.reports import periods
+    from app.reports.compliance import period_bounds
+
+    kind = next(
+        (
+            k
+            for k in ("month", "quarter", "year")
+            if period_bounds(scope.start, k) == (scope.start, scope.end)
+        ),
+        None,
+    )
+    if kind is None or (kind, scope.start) not in periods.closed_keys(scope.start.year):
+        return None
+    branches = db.session.execute(
+        select(Organization.id, Organization.path).where(
+            Organization.path.like(scope.org.path + "%"), Organization.type == "branch"
+        )
+    ).all()
+    figures = periods.frozen_figures(kind, scope.start, [b.id for b in branches])
+    order = {b.id: b.path for b in branches}
+    rows = [f["attendance"] for f in figures.values() if f.get("attendance")]
+    return sorted(rows, key=lambda r: order.get(r["org_id"], ""))
+
+
+def attendance_report(
+    scope: Scope, now: datetime, by_activity: bool = False, live: bool = False
+) -> dict[str, Any]:
+    """Per branch (or per activity): expected, present, late, leave, absent, make-up, rate.
+
+    The branch rows of a closed month, quarter or year are read from its frozen figures
+    (unless `live`: what freezing itself computes).
+    """
+    frozen = None if by_activity or live else _frozen_attendance(scope)
+    if frozen is not None:
+        return {
+            "org_id": scope.org.id,
+            "org_name": scope.org.name,
+            "from": scope.start,
+            "to": scope.end - timedelta(days=1),
+            "rows": frozen,
+            "totals": _totals(frozen),
+            "frozen": True,
+        }
     stats = activity_stats(
         activity_filter(scope.org.path, scope.start_at, scope.end_at), now, scope.org.path
     )

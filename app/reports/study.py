@@ -293,7 +293,13 @@ def with_study_hours(report: dict[str, Any], kind: str, now: datetime) -> dict[s
     """Add study hours (against 32 a year) to a compliance, members or member report."""
     org = db.session.get(Organization, report["org_id"])
     if kind == "compliance":
-        hours = hours_by_branch(org, report["year"], now)
+        from app.reports.periods import frozen_figures
+
+        ids = [b["org_id"] for b in report["branches"]]
+        frozen = frozen_figures("year", date(report["year"], 1, 1), ids) if ids else {}
+        hours = {b: f["study_hours"] for b, f in frozen.items() if f.get("study_hours")}
+        if len(frozen) < len(ids):  # a year not closed yet (or a branch newer than the freeze)
+            hours = hours_by_branch(org, report["year"], now) | hours
         empty = {"members": 0, "average_hours": 0.0, "members_meeting_target": 0}
         for branch in report["branches"]:
             branch["study_hours"] = hours.get(branch["org_id"], empty) | {
