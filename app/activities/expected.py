@@ -17,7 +17,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, and_, func, insert, literal, or_, select, union, union_all
+from sqlalchemy import (
+    Boolean,
+    and_,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -248,15 +259,35 @@ def fix_attendees(activity: Activity, now: datetime) -> bool:
 
 
 def fix_due_attendees(now: datetime, limit: int = 500) -> int:
-    """Fix the snapshot of every published activity whose check-in window has closed."""
-    due = db.session.scalars(
-        select(Activity)
-        .where(
-            Activity.status == "published",
-            Activity.checkin_closes_at <= now,
-            Activity.attendees_fixed_at.is_(None),
+    """Fix, in one statement, the lists of up to `limit` published activities whose check-in
+    window has closed (rows another transaction is fixing are skipped, not waited for)."""
+    ids = list(
+        db.session.scalars(
+            select(Activity.id)
+            .where(
+                Activity.status == "published",
+                Activity.checkin_closes_at <= now,
+                Activity.attendees_fixed_at.is_(None),
+            )
+            .order_by(Activity.checkin_closes_at, Activity.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        .order_by(Activity.checkin_closes_at, Activity.id)
-        .limit(limit)
-    ).all()
-    return sum(1 for a in due if fix_attendees(a, now))
+    )
+    if not ids:
+        return 0
+    pairs = computed_pairs(Activity.id.in_(ids))
+    db.session.execute(
+        insert(ActivityAttendee).from_select(
+            [*PAIR_COLUMNS, "manual", "created_at"],
+            select(pairs, literal(False, Boolean()), literal(now, UTCDateTime())),
+        )
+    )
+    db.session.execute(
+        update(Activity)
+        .where(Activity.id.in_(ids))
+        .values(attendees_fixed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return len(ids)
