@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.activities import attendance
 from app.activities.expected import fix_due_attendees, is_expected
@@ -445,3 +445,71 @@ def test_a_three_day_training_counts_8_hours_a_day_or_its_declared_hours(app, pa
 )
 def test_stars_round_half_up(score, stars):
     assert star_count(score) == stars
+
+
+def test_the_secretary_hears_of_a_conversion_a_month_ahead(app, park, make_member):
+    from app.notify.models import Notification
+    from app.notify.reminders import run_due
+
+    soon = make_member(park.branch_a, name="将转正", status="probationary")
+    soon.probation_started_on = date(2025, 12, 15)  # due 15 December: 24 days after NOW
+    later = make_member(park.branch_a, name="明年转正", status="probationary")
+    later.probation_started_on = date(2026, 1, 10)  # due 10 January: 50 days after NOW
+    db.session.commit()
+    run_due(NOW)
+    run_due(NOW + timedelta(days=1))  # the next day adds nothing
+    db.session.commit()
+    rows = db.session.scalars(
+        select(Notification).where(Notification.kind == "conversion_due")
+    ).all()
+    assert [(n.member_id, n.data["member_id"], n.data["due_on"]) for n in rows] == [
+        (park.secretary_a.id, soon.id, "2026-12-15")
+    ]
+    [shown] = members.decorate([soon], None, full_phone=False)
+    assert shown.full_due_on == date(2026, 12, 15)
+
+
+def test_concurrent_fixers_write_each_list_once(app, backend, park, principal_of, nine_and_two):
+    """The scheduler and a 补录 mark fixing at the same moment: one list, never two."""
+    import threading
+
+    if backend != "postgresql":
+        pytest.skip("a real race needs concurrent writers: PostgreSQL only (SQLite serialises)")
+    from app.activities.expected import fix_attendees
+
+    meeting = nine_and_two[3]
+    others = [activity(park.branch_b, at(m, 3)) for m in (4, 5, 6)]
+    n = 8
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def fire(i):
+        with app.app_context():
+            try:
+                barrier.wait()
+                if i % 2:
+                    fix_due_attendees(NOW)
+                else:
+                    fix_attendees(db.session.get(Activity, meeting.id), NOW)
+                db.session.commit()
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=fire, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    db.session.rollback()
+    counts = dict(
+        db.session.execute(
+            select(ActivityAttendee.activity_id, func.count()).group_by(
+                ActivityAttendee.activity_id
+            )
+        ).all()
+    )
+    assert counts == {meeting.id: 11, **{a.id: 1 for a in others}}
+    assert sheet(principal_of(park.committee), meeting)["quorum"]["expected_voters"] == 9
