@@ -91,8 +91,10 @@ def _figures(
     """Every active branch's figures of the period (under `tops`, default every top-level
     org), computed from the data as it is now."""
     from app.reports.compliance import closes_in_month, compliance_report
-    from app.reports.services import Scope, attendance_report
+    from app.reports.services import Scope, attendance_report, no_jit
     from app.reports.study import hours_by_branch
+
+    no_jit()  # city-wide aggregates: JIT compiling them costs more than it saves
 
     out: dict[int, dict] = {}
     roots = (
