@@ -478,7 +478,8 @@ def test_concurrent_fixers_write_each_list_once(app, backend, park, principal_of
     from app.activities.expected import fix_attendees
 
     meeting = nine_and_two[3]
-    others = [activity(park.branch_b, at(m, 3)) for m in (4, 5, 6)]
+    others = [activity(park.branch_b, at(m, 3)).id for m in (4, 5, 6)]
+    meeting_id = meeting.id  # the threads must not touch this session's objects
     n = 8
     barrier = threading.Barrier(n)
     errors: list[BaseException] = []
@@ -490,7 +491,7 @@ def test_concurrent_fixers_write_each_list_once(app, backend, park, principal_of
                 if i % 2:
                     fix_due_attendees(NOW)
                 else:
-                    fix_attendees(db.session.get(Activity, meeting.id), NOW)
+                    fix_attendees(db.session.get(Activity, meeting_id), NOW)
                 db.session.commit()
             except BaseException as exc:  # reported below
                 errors.append(exc)
@@ -511,5 +512,5 @@ def test_concurrent_fixers_write_each_list_once(app, backend, park, principal_of
             )
         ).all()
     )
-    assert counts == {meeting.id: 11, **{a.id: 1 for a in others}}
+    assert counts == {meeting_id: 11, **dict.fromkeys(others, 1)}
     assert sheet(principal_of(park.committee), meeting)["quorum"]["expected_voters"] == 9
