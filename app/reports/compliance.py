@@ -156,40 +156,47 @@ def held_meetings(scope_path: str | None, year: int, now: datetime):
     ).all()
 
 
-def talk_coverage(branch_ids: list[int], year: int, now: datetime) -> dict[int, tuple[int, int]]:
+def talk_coverage(
+    branch_ids: list[int], year: int, now: datetime, scope_path: str | None = None
+) -> dict[int, tuple[int, int]]:
     """谈心谈话: per branch, (Party members covered by a talk this year, Party members) —
-    members as of the year's last day, or today while the year runs."""
+    members as of the year's last day, or today while the year runs. One GROUP BY."""
     as_of = min(date(year, 12, 31), local_day(now))
     org = aliased(Organization)
     branch = func.coalesce(case((org.type == "group", org.parent_id)), org.id)
-    members = db.session.execute(
-        select(branch, MemberHistory.member_id)
+    members = (
+        select(branch.label("branch_id"), MemberHistory.member_id)
         .join(org, org.id == MemberHistory.org_id)
         .where(
             valid_on(MemberHistory.valid_from, MemberHistory.valid_to, as_of),
             MemberHistory.status.in_(PARTY_STATUSES),
-            branch.in_(branch_ids),
+            org.path.like(scope_path + "%") if scope_path is not None else True,
         )
-    ).all()
-    talked = set(
-        db.session.scalars(
-            select(Attendance.member_id)
-            .join(Activity, Activity.id == Attendance.activity_id)
-            .where(
-                Activity.type == "heart_talk",
-                Activity.status == "published",
-                Activity.held_on >= date(year, 1, 1),
-                Activity.held_on <= as_of,
-                Attendance.status.in_(list(ATTENDED)),
-                Attendance.member_id.in_([m for _, m in members]),
-            )
-        )
+        .subquery("party_members")
     )
-    out: dict[int, list[int]] = {b: [0, 0] for b in branch_ids}
-    for b, m in members:
-        out[b][1] += 1
-        out[b][0] += m in talked
-    return {b: (c, n) for b, (c, n) in out.items()}
+    talked = (
+        select(Attendance.member_id)
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .where(
+            Activity.type == "heart_talk",
+            Activity.status == "published",
+            Activity.held_on >= date(year, 1, 1),
+            Activity.held_on <= as_of,
+            Attendance.status.in_(list(ATTENDED)),
+        )
+        .distinct()
+        .subquery("talked")
+    )
+    rows = db.session.execute(
+        select(members.c.branch_id, func.count(talked.c.member_id), func.count())
+        .select_from(members)
+        .outerjoin(talked, talked.c.member_id == members.c.member_id)
+        .group_by(members.c.branch_id)
+    ).all()
+    out = dict.fromkeys(branch_ids, (0, 0))
+    wanted = set(branch_ids)
+    out.update({b: (int(c), int(n)) for b, c, n in rows if b in wanted})
+    return out
 
 
 # --- the matrix -------------------------------------------------------------------------------
@@ -354,7 +361,7 @@ def compliance_report(
         held = held_index(
             held_meetings(scope_org.path, year, now), {b.id: b.theme_day for b in branches}
         )
-        talks = talk_coverage(ids, year, now)
+        talks = talk_coverage(ids, year, now, scope_org.path)
     out = []
     for b in branches:
         month_rows, gaps = [], []
