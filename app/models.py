@@ -3,6 +3,7 @@
 from app.accounts.models import RevokedToken, User
 from app.activities.models import Activity, Attendance, AttendanceRequest
 from app.audit.models import AuditLog
+from app.dues.models import DuesBase, DuesHandover, DuesPayment, DuesRate, DuesReduction
 from app.members.models import InviteCode, Member
 from app.notify.models import (
     Notification,
@@ -31,6 +32,11 @@ __all__ = [
     "AttendanceRequest",
     "AuditLog",
     "DailyQuiz",
+    "DuesBase",
+    "DuesHandover",
+    "DuesPayment",
+    "DuesRate",
+    "DuesReduction",
     "Enterprise",
     "InviteCode",
     "LessonAttempt",

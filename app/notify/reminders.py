@@ -18,6 +18,7 @@ from app.activities.models import ATTENDED, Activity, Attendance, AttendanceRequ
 from app.activities.services import expected_condition
 from app.extensions import db
 from app.members.models import Member
+from app.notify.ledger_rules import ledger_rules
 from app.notify.services import Reminder, write_reminder
 from app.org.models import Organization, OrgRole
 from app.reports.compliance import branches_with_gaps
@@ -316,6 +317,7 @@ RULES: list[Callable[[datetime], list[Reminder]]] = [
     compliance_gap,
     absence_alert,
 ]
+RULES.extend(ledger_rules())  # dues, notices, visits (issue 19), kept in their own packages
 
 
 def run_due(now: datetime) -> dict[str, int]:
