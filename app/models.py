@@ -5,6 +5,7 @@ from app.activities.models import Activity, Attendance, AttendanceRequest
 from app.audit.models import AuditLog
 from app.dues.models import DuesBase, DuesHandover, DuesPayment, DuesRate, DuesReduction
 from app.members.models import InviteCode, Member
+from app.notices.models import Notice, NoticeReceipt
 from app.notify.models import (
     Notification,
     NotificationOptOut,
@@ -41,6 +42,8 @@ __all__ = [
     "InviteCode",
     "LessonAttempt",
     "Member",
+    "Notice",
+    "NoticeReceipt",
     "MemberPointPeriod",
     "MemberPoints",
     "Notification",

@@ -7,7 +7,7 @@ from app.openapi import Api
 
 def register_ledgers(api: Api) -> None:
     """Register the ledgers' /api/v1 blueprints."""
-    from app.api import dues
+    from app.api import dues, notices
 
-    for module in (dues,):
+    for module in (dues, notices):
         api.register_blueprint(module.blp)

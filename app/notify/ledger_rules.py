@@ -11,5 +11,6 @@ from app.notify.services import Reminder
 def ledger_rules() -> list[Callable[[datetime], list[Reminder]]]:
     """Dues, notice and visit reminders, in that order."""
     from app.dues.reminders import RULES as DUES
+    from app.notices.services import RULES as NOTICES
 
-    return [*DUES]
+    return [*DUES, *NOTICES]
