@@ -4,6 +4,7 @@ from app.accounts.models import RevokedToken, User
 from app.activities.models import Activity, Attendance, AttendanceRequest
 from app.audit.models import AuditLog
 from app.dues.models import DuesBase, DuesHandover, DuesPayment, DuesRate, DuesReduction
+from app.fiveclears.models import EnterpriseChange, EnterpriseProfile
 from app.members.models import InviteCode, Member
 from app.notices.models import Notice, NoticeReceipt
 from app.notify.models import (
@@ -16,6 +17,7 @@ from app.notify.models import (
 )
 from app.org.models import Enterprise, Organization, OrgRole
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
+from app.posts.models import Post, PostHolder
 from app.reports.models import StarRating
 from app.study.models import (
     DailyQuiz,
@@ -26,9 +28,11 @@ from app.study.models import (
     StudyItem,
     StudyItemTag,
 )
+from app.visits.models import Assignment, Visit
 
 __all__ = [
     "Activity",
+    "Assignment",
     "Attendance",
     "AttendanceRequest",
     "AuditLog",
@@ -39,19 +43,23 @@ __all__ = [
     "DuesRate",
     "DuesReduction",
     "Enterprise",
+    "EnterpriseChange",
+    "EnterpriseProfile",
     "InviteCode",
     "LessonAttempt",
     "Member",
-    "Notice",
-    "NoticeReceipt",
     "MemberPointPeriod",
     "MemberPoints",
+    "Notice",
+    "NoticeReceipt",
     "Notification",
     "NotificationOptOut",
     "OrgRole",
     "Organization",
     "PointLedger",
     "PointRule",
+    "Post",
+    "PostHolder",
     "PushAttempt",
     "QuizQuestion",
     "ReadingSession",
@@ -63,5 +71,6 @@ __all__ = [
     "StudyItemTag",
     "SubscriptionCredit",
     "User",
+    "Visit",
     "WeChatAccessToken",
 ]

@@ -7,7 +7,7 @@ from app.openapi import Api
 
 def register_ledgers(api: Api) -> None:
     """Register the ledgers' /api/v1 blueprints."""
-    from app.api import dues, notices
+    from app.api import dues, enterprise_ledger, notices, posts, visits
 
-    for module in (dues, notices):
+    for module in (dues, notices, posts, enterprise_ledger, visits):
         api.register_blueprint(module.blp)

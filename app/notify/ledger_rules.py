@@ -12,5 +12,6 @@ def ledger_rules() -> list[Callable[[datetime], list[Reminder]]]:
     """Dues, notice and visit reminders, in that order."""
     from app.dues.reminders import RULES as DUES
     from app.notices.services import RULES as NOTICES
+    from app.visits.services import RULES as VISITS
 
-    return [*DUES, *NOTICES]
+    return [*DUES, *NOTICES, *VISITS]
