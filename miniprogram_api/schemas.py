@@ -129,6 +129,14 @@ class HomePointsSchema(ma.Schema):
     )
 
 
+class HomeLedgersSchema(ma.Schema):
+    """Notices waiting for the member's confirmation and dues unpaid (issue 19)."""
+
+    notices_unconfirmed = ma.fields.Integer()
+    owed_fen = ma.fields.Integer(metadata={"description": "unpaid dues, fen"})
+    owed_months = ma.fields.Integer()
+
+
 class HomeSchema(ma.Schema):
     """The home screen in one call."""
 
@@ -141,5 +149,6 @@ class HomeSchema(ma.Schema):
     )
     streak = ma.fields.Nested(StreakSchema)
     unread_notifications = ma.fields.Integer(metadata={"description": "unread inbox rows"})
+    ledgers = ma.fields.Nested(HomeLedgersSchema)
     points = ma.fields.Nested(HomePointsSchema)
     now = LocalDateTime()

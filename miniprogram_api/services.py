@@ -15,6 +15,7 @@ from app.activities.services import upcoming_for_member
 from app.auth import Principal
 from app.errors import APIError
 from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invite_code
+from app.notices.badges import member_badges
 from app.notify.services import unread_count
 from app.points import services as points
 from app.study.days import streak
@@ -106,6 +107,7 @@ def home(principal: Principal, now: datetime) -> dict[str, Any]:
         "study_today": brief_of_today(member, now),
         "streak": streak(member.id, now),
         "unread_notifications": unread_count(member.id),
+        "ledgers": member_badges(member.id, now),  # issue 19: notices to confirm, dues owed
         "points": {
             "today": points.points_today(member.id, now),
             "total": points.balance(member.id),

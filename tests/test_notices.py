@@ -155,3 +155,22 @@ def test_concurrent_confirmations_keep_one_time(app, backend, client, park, auth
     assert sorted(reminds) == [200] + [409] * (n - 1)
     db.session.rollback()
     assert db.session.query(Notification).filter_by(kind="notice_remind").count() == 2
+
+
+def test_home_shows_notices_to_confirm_and_dues_owed(client, park):
+    from app.dues.models import DuesBase
+    from app.dues.rules import month_start
+    from app.timeutil import local_day
+
+    this_month = month_start(local_day(utcnow()))
+    db.session.add(
+        DuesBase(
+            member_id=park.member_a.id, effective_from=this_month, category="fixed", base_fen=150
+        )
+    )
+    db.session.commit()
+    _post(client, park, needs_confirmation=True)
+    home = client.get("/api/mp/v1/home", headers=park.headers.member_a).json
+    assert home["ledgers"] == {"notices_unconfirmed": 1, "owed_fen": 150, "owed_months": 1}
+    other = client.get("/api/mp/v1/home", headers=park.headers.member_b).json
+    assert other["ledgers"] == {"notices_unconfirmed": 0, "owed_fen": 0, "owed_months": 0}

@@ -260,3 +260,12 @@ def collection_table(report: dict[str, Any]):
     ]
     title = f"{report['org_name']} {report['year']}年党费收缴情况"
     return f"dues-{report['year']}", title, columns, rows
+
+
+def owed_now(member_id: int, now: datetime) -> dict[str, Any]:
+    """What a member owes today (unpaid months of the last HISTORY_MONTHS), for badges."""
+    this_month = month_start(local_day(now))
+    months = months_between(add_months(this_month, -HISTORY_MONTHS + 1), this_month)
+    figures = compute([member_id], months)
+    unpaid = [f for f in figures.values() if f.status == UNPAID]
+    return {"owed_fen": sum(f.due_fen for f in unpaid), "owed_months": len(unpaid)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.dues.models import DuesRate
 from app.extensions import db
@@ -55,27 +55,39 @@ def amount_for(brackets: tuple[Bracket, ...], base_fen: int) -> int:
     raise ValueError("brackets must end without an upper bound")
 
 
+class RateBook:
+    """Every recorded rate set, read once (a small table); defaults where none is recorded."""
+
+    def __init__(self) -> None:
+        self.sets: dict[str, list[tuple[date, tuple[Bracket, ...]]]] = {}
+        grouped: dict[tuple[str, date], list[DuesRate]] = {}
+        for row in db.session.scalars(select(DuesRate)):
+            grouped.setdefault((row.category, row.effective_from), []).append(row)
+        for (category, start), rows in sorted(grouped.items(), key=lambda kv: kv[0][1]):
+            ordered = sorted(rows, key=lambda r: (r.upper_fen is None, r.upper_fen or 0))
+            brackets = tuple(Bracket(r.upper_fen, r.rate_bp, r.fixed_fen) for r in ordered)
+            self.sets.setdefault(category, []).append((start, brackets))
+
+    def brackets(self, category: str, month: date) -> tuple[Bracket, ...]:
+        """The category's brackets in force on `month`: the newest set, else the defaults."""
+        found = [b for start, b in self.sets.get(category, []) if start <= month]
+        return found[-1] if found else DEFAULT_BRACKETS.get(category, ())
+
+    def due(self, category: str, base_fen: int, month: date) -> int:
+        """What a base of `category` owes for `month`, in fen (a fixed base is the amount)."""
+        if category == "fixed":
+            return base_fen
+        return amount_for(self.brackets(category, month), base_fen)
+
+
 def brackets_for(category: str, month: date) -> tuple[Bracket, ...]:
-    """The category's brackets in force on `month`: the newest DuesRate set, else defaults."""
-    latest = db.session.scalar(
-        select(func.max(DuesRate.effective_from)).where(
-            DuesRate.category == category, DuesRate.effective_from <= month
-        )
-    )
-    if latest is None:
-        return DEFAULT_BRACKETS.get(category, ())
-    rows = db.session.scalars(
-        select(DuesRate).where(DuesRate.category == category, DuesRate.effective_from == latest)
-    ).all()
-    ordered = sorted(rows, key=lambda r: (r.upper_fen is None, r.upper_fen or 0))
-    return tuple(Bracket(r.upper_fen, r.rate_bp, r.fixed_fen) for r in ordered)
+    """The category's brackets in force on `month`."""
+    return RateBook().brackets(category, month)
 
 
 def monthly_due(category: str, base_fen: int, month: date) -> int:
     """What a base of `category` owes for `month`, in fen (a fixed base is the amount)."""
-    if category == "fixed":
-        return base_fen
-    return amount_for(brackets_for(category, month), base_fen)
+    return RateBook().due(category, base_fen, month)
 
 
 def month_start(day: date) -> date:

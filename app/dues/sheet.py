@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.dues.models import PAYING_STATUSES, DuesBase, DuesPayment, DuesReduction
-from app.dues.rules import monthly_due
+from app.dues.rules import RateBook
 from app.extensions import db
 from app.members.models import Member
 from app.org.models import Organization
@@ -77,6 +77,7 @@ def compute(member_ids: list[int], months: list[date]) -> dict[tuple[int, date],
         )
     ):
         paid[(row.member_id, row.month)] += row.amount_fen
+    book = RateBook()
     due_cache: dict[tuple[str, int, date], int] = {}
     out = {}
     for member_id in member_ids:
@@ -88,7 +89,7 @@ def compute(member_ids: list[int], months: list[date]) -> dict[tuple[int, date],
                 continue
             key = (base.category, base.base_fen, month)
             if key not in due_cache:
-                due_cache[key] = monthly_due(base.category, base.base_fen, month)
+                due_cache[key] = book.due(base.category, base.base_fen, month)
             due = due_cache[key]
             cut = next(
                 (r for r in reductions[member_id] if r.from_month <= month <= r.to_month), None
