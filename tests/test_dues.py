@@ -464,3 +464,33 @@ def test_concurrent_reversals_reverse_once(app, backend, client, park):
     assert codes.count(201) == 1 and codes.count(409) == 11, codes
     db.session.rollback()
     assert db.session.query(DuesPayment).filter_by(kind="reversal").count() == 1
+
+
+def test_members_report_carries_unpaid_dues_beside_the_absence_flag(client, park):
+    from app.dues.models import DuesBase
+    from app.dues.rules import add_months, month_start
+    from app.extensions import db
+    from app.timeutil import local_day, utcnow
+
+    start = add_months(month_start(local_day(utcnow())), -4)  # four closed months unpaid
+    db.session.add(
+        DuesBase(member_id=park.member_a.id, effective_from=start, category="fixed", base_fen=100)
+    )
+    db.session.commit()
+    r = client.get(
+        "/api/v1/reports/members",
+        query_string={"org_id": park.branch_a.id},
+        headers=park.headers.secretary_a,
+    )
+    rows = {row["member_id"]: row for row in r.json["rows"]}
+    assert (rows[park.member_a.id]["dues_unpaid_months"], rows[park.member_a.id]["dues_flag"]) == (
+        4,
+        3,
+    )
+    assert rows[park.member_a2.id]["dues_unpaid_months"] == 0
+    csv = client.get(
+        "/api/v1/reports/members",
+        query_string={"org_id": park.branch_a.id, "format": "csv"},
+        headers=park.headers.secretary_a,
+    ).get_data(as_text=True)
+    assert "连续未交党费(月)" in csv

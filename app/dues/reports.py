@@ -269,3 +269,20 @@ def owed_now(member_id: int, now: datetime) -> dict[str, Any]:
     figures = compute([member_id], months)
     unpaid = [f for f in figures.values() if f.status == UNPAID]
     return {"owed_fen": sum(f.due_fen for f in unpaid), "owed_months": len(unpaid)}
+
+
+DUES_FLAGS = (3, 5, 6)  # like rule 4: warnings at 3 and 5 months; art. 9 names six
+
+
+def with_dues_streaks(report: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Add each member's consecutive unpaid months (closed months) to the members report,
+    beside rule 4's absence flag: 党章 art. 9 names six months without dues as well."""
+    last = add_months(month_start(local_day(now)), -1)
+    months = months_between(add_months(last, -5), last)
+    ids = [r["member_id"] for r in report["rows"]]
+    figures = compute(ids, months)
+    for row in report["rows"]:
+        run, _since = streak(figures, row["member_id"], months)
+        row["dues_unpaid_months"] = run
+        row["dues_flag"] = max((f for f in DUES_FLAGS if run >= f), default=None)
+    return report
