@@ -88,7 +88,12 @@ def seed_demo_park(progress: bool = True, seed: int = 2024, now: datetime | None
     rules_added = ensure_default_rules()
     activities_created = seed_demo_activities(now or utcnow())
     study_created = seed_demo_study(now or utcnow())
-    return park_created or bool(rules_added) or activities_created or study_created
+    from app.dues.demo import seed_demo_ledgers  # issue 19: a year of dues, notices, posts, visits
+
+    ledgers_created = seed_demo_ledgers(PARK_NAME, now or utcnow())
+    return (
+        park_created or bool(rules_added) or activities_created or study_created or ledgers_created
+    )
 
 
 def _seed_park(progress: bool, seed: int) -> bool:
