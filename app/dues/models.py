@@ -95,9 +95,9 @@ class DuesReduction(db.Model):
 class DuesPayment(db.Model):
     """One ledger line: a payment for one member-month, or the reversal of one. Never updated.
 
-    `seq` numbers the payments of a member-month (0, then 1 after a reversal …): the unique
-    (member, month, kind, seq) key lets only one of two concurrent payments in, and
-    `reverses_id` being unique lets a payment be reversed once.
+    `seq` is the number of reversals the member-month had before (0, then 1 after a
+    reversal …): the unique (member, month, kind, seq) key lets only one of two concurrent
+    payments in, and `reverses_id` being unique lets a payment be reversed once.
     """
 
     __tablename__ = "dues_payments"

@@ -120,13 +120,16 @@ def _pay_one(principal, member: Member, month: date, data, key: str, now: dateti
             f"{member.name} {month:%Y年%m月}的党费已批准免交",
             {"member_id": member.id, "month": f"{month:%Y-%m}"},
         )
+    # the slot is the number of reversals so far: every payment standing at once takes the
+    # same slot, so of two concurrent payments the unique key lets exactly one in (counting
+    # payments instead would let a late reader take the next slot beside a fresh payment)
     seq = db.session.scalar(
         select(func.count())
         .select_from(DuesPayment)
         .where(
             DuesPayment.member_id == member.id,
             DuesPayment.month == month,
-            DuesPayment.kind == "payment",
+            DuesPayment.kind == "reversal",
         )
     )
     payment = DuesPayment(
