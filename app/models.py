@@ -1,6 +1,6 @@
 """Import every domain's models so that metadata (and Alembic) sees all tables."""
 
-from app.accounts.models import RevokedToken, User
+from app.accounts.models import DeviceToken, MemberDevice, RevokedToken, User
 from app.activities.models import Activity, Attendance, AttendanceRequest
 from app.audit.models import AuditLog
 from app.members.models import InviteCode, Member
@@ -31,10 +31,12 @@ __all__ = [
     "AttendanceRequest",
     "AuditLog",
     "DailyQuiz",
+    "DeviceToken",
     "Enterprise",
     "InviteCode",
     "LessonAttempt",
     "Member",
+    "MemberDevice",
     "MemberPointPeriod",
     "MemberPoints",
     "Notification",
