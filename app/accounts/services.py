@@ -194,3 +194,19 @@ def describe(principal: Principal) -> dict[str, Any]:
         "read_org_ids": roots(read),
         "manage_org_ids": roots(principal.manage_paths()),
     }
+
+
+def oa_login(client: WeChatClient, code: str, now: datetime) -> dict[str, Any]:
+    """WeChat web authorisation (snsapi_base): the member bound with the same unionid gets
+    tokens for this browser; anyone else is told to bind with an invite code."""
+    session = client.web_auth(code)
+    member = None
+    if session.unionid:
+        member = db.session.scalar(
+            select(Member).where(Member.unionid == session.unionid).order_by(Member.id).limit(1)
+        )
+    if member is None:
+        return {"needs_binding": True}
+    if not member.is_active:
+        raise APIError(403, "auth.account_inactive", "账号已停用，请联系支部书记")
+    return {"needs_binding": False, **devices.issue_for_member(member.id, "oa", "", now)}
