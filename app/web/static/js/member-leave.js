@@ -46,7 +46,7 @@
     document.getElementById(id + "-empty").hidden = items.length > 0;
   }
 
-  function load() {
+  function load(done) {
     api.status("正在加载…");
     api.call("GET", "/api/mp/v1/home").then(function (r) {
       fill("upcoming", r.body.next_activities || [], function (a) {
@@ -62,7 +62,7 @@
       var now = Date.now();
       var ended = (r.body.items || []).filter(function (a) { return Date.parse(a.ends_at) < now; });
       fill("ended", ended, function (a) { return row(a, "申请补签", "makeup", ""); });
-      api.status("");
+      api.status(done || "", done ? "ok" : "");
     }).catch(api.fail);
   }
 
@@ -80,8 +80,7 @@
       (current.kind === "leave" ? "/leave" : "/makeup-request");
     api.call("POST", path, { reason: reason }).then(function () {
       close();
-      api.status(current.kind === "leave" ? "请假申请已提交，等待支部书记审批。" : "补签申请已提交，等待支部书记审批。", "ok");
-      load();
+      load(current.kind === "leave" ? "请假申请已提交，等待支部书记审批。" : "补签申请已提交，等待支部书记审批。");
     }, function (e) {
       error.textContent = e.message || "提交失败，请稍后再试";
       error.hidden = false;
