@@ -13,8 +13,10 @@
     card.hidden = false;
     document.getElementById("brief-title").textContent = item.title;
     var p = item.progress || {};
+    var need = item.required_seconds || 60;
+    var needText = need < 120 ? need + " 秒" : Math.round(need / 60) + " 分钟";
     var state = { done: "已读完 ✓（得 " + (p.points || 0) + " 分）", reading: "正在阅读" }[p.state] ||
-      "约 " + (item.minutes || 5) + " 分钟，读满 " + Math.round((item.required_seconds || 60) / 60) + " 分钟得分";
+      "约 " + (item.minutes || 5) + " 分钟，读满 " + needText + "得分";
     document.getElementById("brief-state").textContent = state;
     var link = document.getElementById("brief-link");
     link.href = "/m/study/" + item.id;
@@ -34,7 +36,7 @@
       var my = a.my || {};
       var label = my.request && my.request.status === "pending"
         ? (my.request.kind === "leave" ? "请假审批中" : "补签审批中")
-        : my.status_label || a.phase_label || "";
+        : my.status && my.status !== "pending" ? my.status_label : a.phase_label || "";
       li.appendChild(el("span", "m-pill m-pill-" + (my.status || "pending"), label));
       list.appendChild(li);
     });
