@@ -1,4 +1,5 @@
-"""`flask --app wsgi dev-wechat`: a fake WeChat on loopback to try the mini-program login."""
+"""Development commands: `dev-wechat` (a fake WeChat on loopback to try the mini-program login)
+and `demo-invites` (links that log a browser in as a demo member)."""
 
 from __future__ import annotations
 
@@ -45,3 +46,37 @@ def register(app: Flask) -> None:
             pass
         finally:
             fake.stop()
+
+    @app.cli.command("demo-invites")
+    @click.option("--base", default="", help="the URL members open (default: PUBLIC_BASE_URL)")
+    @click.option("--count", default=3, show_default=True, help="how many demo members")
+    def demo_invites(base: str, count: int) -> None:
+        """Fresh invite links for the first demo members of the demo secretary's branch."""
+        if app.config["ENV_NAME"] == "production":
+            raise click.ClickException("demo-invites 仅用于开发环境")
+        from sqlalchemy import select
+
+        from app.accounts.models import User
+        from app.auth import principal_for
+        from app.extensions import db
+        from app.members.models import Member
+        from app.members.services import issue_invite
+        from app.timeutil import utcnow
+
+        user = db.session.scalar(select(User).where(User.username == "secretary"))
+        principal = principal_for(f"u:{user.id}") if user else None
+        branch = principal.grants[0].org_id if principal and principal.grants else None
+        if branch is None:
+            raise click.ClickException("no demo park here (flask --app wsgi seed-demo loads it)")
+        members = db.session.scalars(
+            select(Member)
+            .where(Member.org_id == branch, Member.is_active.is_(True))
+            .order_by(Member.id)
+            .limit(count)
+        ).all()
+        root = (base or app.config["PUBLIC_BASE_URL"]).rstrip("/")
+        now = utcnow()
+        for member in members:
+            invite = issue_invite(principal, member.id, now)
+            click.echo(f"  {member.name}: {root}/i/{invite['code']}  (邀请码 {invite['code']})")
+        db.session.commit()
