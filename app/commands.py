@@ -75,6 +75,10 @@ def register_commands(app: Flask) -> None:
         if not no_push:
             click.echo(f"push: {push_due(app.extensions['wechat'], now)}")
 
+    from app.devtools.commands import register as register_dev_commands
+
+    register_dev_commands(app)  # dev-wechat: a fake WeChat for trying the login locally
+
     @app.cli.command("db-is-empty")
     def db_is_empty() -> None:
         """Exit 0 when no organisation exists yet (scripts/run.sh seeds the demo then)."""

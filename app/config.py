@@ -32,6 +32,10 @@ class Defaults:
     WECHAT_SECRET: str = ""
     WECHAT_API_BASE: str = "https://api.weixin.qq.com"
     WECHAT_TIMEOUT_SECONDS: float = 5.0
+    # the Official Account (公众号) for web authorisation in WeChat's browser; empty → invite only
+    WECHAT_OA_APPID: str = ""
+    WECHAT_OA_SECRET: str = ""
+    SCAN_TICKET_SECONDS: int = 600  # a /c/ page opened in time may finish its check-in after login
 
     PASSWORD_HASH_METHOD: str = "scrypt"  # noqa: S105 — a method name; tests use a cheap one
     JWT_ACCESS_MINUTES: int = 15

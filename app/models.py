@@ -1,6 +1,6 @@
 """Import every domain's models so that metadata (and Alembic) sees all tables."""
 
-from app.accounts.models import RevokedToken, User
+from app.accounts.models import DeviceToken, MemberDevice, RevokedToken, User
 from app.activities.models import Activity, Attendance, AttendanceRequest
 from app.audit.models import AuditLog
 from app.dues.models import DuesBase, DuesHandover, DuesPayment, DuesRate, DuesReduction
@@ -37,6 +37,7 @@ __all__ = [
     "AttendanceRequest",
     "AuditLog",
     "DailyQuiz",
+    "DeviceToken",
     "DuesBase",
     "DuesHandover",
     "DuesPayment",
@@ -48,6 +49,7 @@ __all__ = [
     "InviteCode",
     "LessonAttempt",
     "Member",
+    "MemberDevice",
     "MemberPointPeriod",
     "MemberPoints",
     "Notice",

@@ -36,5 +36,12 @@ SCHEDULER_PID=$!
 # the scheduler is a child of this script: stop it with the server, however we exit
 trap 'kill "$SCHEDULER_PID" 2>/dev/null; wait "$SCHEDULER_PID" 2>/dev/null' EXIT INT TERM
 
+# --- member app (issue 13): one-time invite links that log a phone browser in as a demo member
+echo "==> member app: open one link below in a (phone) browser to log in as that demo member"
+echo "    (each start issues fresh links; the QR on the check-in screen then checks that phone in)"
+.venv/bin/flask demo-invites --base "http://$HOST:$PORT" 2>/dev/null || echo "    (no demo park: no demo members)"
+echo "    member app: http://$HOST:$PORT/m/    fake WeChat for curl: flask --app wsgi dev-wechat (README)"
+# --- end member app
+
 echo "==> serving http://$HOST:$PORT  (API docs: http://$HOST:$PORT/api/docs)"
 .venv/bin/gunicorn --bind "$HOST:$PORT" --workers "$WORKERS" --access-logfile - wsgi:app
