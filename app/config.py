@@ -47,6 +47,9 @@ class Defaults:
     PER_PAGE_MAX: int = 100
     MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024
     IMPORT_MAX_ROWS: int = 2000
+    ATTACHMENT_DIR: str = ""  # meeting-record files; empty → instance/attachments
+    ATTACHMENT_MAX_BYTES: int = 4 * 1024 * 1024  # one photo or PDF of the minutes
+    ATTACHMENT_MAX_PER_ACTIVITY: int = 20
 
     RATELIMIT_ENABLED: bool = True
     RATELIMIT_LOGIN: str = "10 per minute"

@@ -18,6 +18,7 @@ from app.notify.models import (
 from app.org.models import Enterprise, Organization, OrgRole
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
 from app.posts.models import Post, PostHolder
+from app.records.models import ActivityAttachment
 from app.reports.models import StarRating
 from app.study.models import (
     DailyQuiz,
@@ -32,6 +33,7 @@ from app.visits.models import Assignment, Visit
 
 __all__ = [
     "Activity",
+    "ActivityAttachment",
     "Assignment",
     "Attendance",
     "AttendanceRequest",

@@ -134,10 +134,11 @@ def app_config():
 
 
 @pytest.fixture
-def app(database_url, fake_wechat, app_config):
+def app(database_url, fake_wechat, app_config, tmp_path):
     """The application, bound to this test's database and the fake WeChat."""
     application = make_test_app(
         database_url,
+        ATTACHMENT_DIR=str(tmp_path / "attachments"),
         WECHAT_APPID=fake_wechat.appid,
         WECHAT_SECRET=fake_wechat.secret,
         WECHAT_API_BASE=fake_wechat.base_url,

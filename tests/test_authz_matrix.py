@@ -9,6 +9,7 @@ through: any answer but 401, 403 and 404 (a 400 or 409 from the rules behind is 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,6 +24,7 @@ from app.auth import LIBRARY_ENDPOINTS
 from app.extensions import db
 from app.notify.services import Reminder, write_reminder
 from app.org.models import OrgRole
+from app.records.models import ActivityAttachment
 from app.study.models import QuizQuestion, StudyItem
 from app.timeutil import local_day, utcnow
 from wsgi import make_app
@@ -46,6 +48,7 @@ class Route:
     body: Callable[[SimpleNamespace, str], dict] | None = None
     query: Callable[[SimpleNamespace, str], dict] | None = None
     form: bool = False
+    files: Callable[[SimpleNamespace, str], dict] | None = None  # multipart fields of a form
     once: bool = False  # destructive: only the least privileged allowed role per variant
     variants: tuple[str, ...] = field(default=("-",))
 
@@ -70,6 +73,13 @@ def org(w, v):
 
 def activity(w, v):
     return {"activity_id": w.activity[v].id}
+
+
+def attachment(w, v):
+    return {"activity_id": w.activity[v].id, "attachment_id": w.attachment[v].id}
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 R = Route
@@ -314,6 +324,39 @@ ROUTES = [
         body=lambda w, v: {"summary": "会议记录"},
     ),
     R(
+        "GET",
+        "/api/v1/activities/<int:activity_id>/attachments",
+        SCOPED,
+        path=activity,
+        variants=("A", "B"),
+    ),
+    R(
+        "POST",
+        "/api/v1/activities/<int:activity_id>/attachments",
+        SCOPED,
+        path=activity,
+        variants=("A", "B"),
+        form=True,
+        files=lambda w, v: {"file": (io.BytesIO(PDF), "纪要.pdf")},
+    ),
+    R(
+        "GET",
+        "/api/v1/activities/<int:activity_id>/attachments/<int:attachment_id>",
+        SCOPED,
+        path=attachment,
+        variants=("A", "B"),
+    ),
+    R(
+        "DELETE",
+        "/api/v1/activities/<int:activity_id>/attachments/<int:attachment_id>",
+        SCOPED,
+        path=attachment,
+        variants=("A", "B"),
+        once=True,
+    ),
+    R("GET", "/api/v1/members/import-template", STAFF),
+    R("GET", "/api/v1/quiz/questions/import-template", STAFF),
+    R(
         "POST",
         "/api/v1/activities/<int:activity_id>/scan-member",
         SCOPED,
@@ -456,6 +499,13 @@ ROUTES = [
         once=True,
         variants=("A", "B"),
         path=lambda w, v: {"item_id": w.item[v].id},
+    ),
+    R(
+        "GET",
+        "/api/v1/study-items/<int:item_id>/readers",
+        SCOPED,
+        path=lambda w, v: {"item_id": w.item[v].id},
+        variants=("A", "B"),
     ),
     R(
         "POST",
@@ -628,6 +678,17 @@ def world(park, make_org, make_member):
         db.session.add(question)
         db.session.flush()
         w.leave[v], w.item[v], w.question[v] = leave, item, question
+        w.attachment = getattr(w, "attachment", {})
+        w.attachment[v] = ActivityAttachment(
+            activity_id=act.id,
+            filename="纪要.pdf",
+            content_type="application/pdf",
+            size=len(PDF),
+            sha256="0" * 64,
+            storage_key=f"matrix-{v}.pdf",
+        )
+        db.session.add(w.attachment[v])
+        db.session.flush()
     owners = {"A": park.member_a, "B": park.member_b}
     w.device = {}
     for v in "AB":
@@ -658,7 +719,7 @@ def _call(client, route: Route, w, v: str, headers: dict):
     if route.query:
         kwargs["query_string"] = route.query(w, v)
     if route.form:
-        kwargs["data"] = {}
+        kwargs["data"] = route.files(w, v) if route.files else {}
         kwargs["content_type"] = "multipart/form-data"
     elif route.method in ("POST", "PUT", "PATCH"):
         kwargs["json"] = route.body(w, v) if route.body else {}

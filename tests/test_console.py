@@ -35,13 +35,29 @@ def test_the_console_is_an_html_page_with_the_security_headers(client):
     assert "Set-Cookie" not in r.headers
 
 
+JS_DIR = Path(__file__).parent.parent / "app" / "web" / "static" / "js"
+CONSOLE_SCRIPTS = sorted(p.stem for p in JS_DIR.glob("console-*.js"))
+
+
+def test_every_console_script_stays_under_600_lines():
+    """One script per page or section, shared helpers in one module each (issue 12's limit)."""
+    assert len(CONSOLE_SCRIPTS) >= 10
+    for name in CONSOLE_SCRIPTS:
+        lines = (JS_DIR / f"{name}.js").read_text(encoding="utf-8").count("\n")
+        assert lines < 600, f"{name}.js has {lines} lines"
+
+
 def test_the_shell_has_a_title_language_and_only_its_own_scripts(client):
     html = client.get("/console").get_data(as_text=True)
     assert '<html lang="zh-CN">' in html
     assert "<title>党建工作台 · 云上党支部</title>" in html
     scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S)
-    assert len(scripts) == 3
+    assert len(scripts) == len(CONSOLE_SCRIPTS)
     assert all('src="/web/assets/js/console' in attrs and not body for attrs, body in scripts)
+    # the shared modules load before the pages that use them
+    names = [re.search(r"js/(console-[a-z-]+)\.js", attrs).group(1) for attrs, _ in scripts]
+    assert names[:4] == ["console-api", "console-ui", "console-charts", "console-shell"]
+    assert sorted(names) == sorted(CONSOLE_SCRIPTS)
     assert not re.search(r"\sstyle=", html) and not re.search(r"\son[a-z]+=", html)
     assert not re.search(r"https?://", html) and "//" not in re.sub(r"<!--.*?-->", "", html)
     # the login form cannot send the password anywhere without the script
@@ -66,7 +82,7 @@ def test_the_shell_holds_no_data_and_ignores_any_token(app, client):
 def test_the_console_assets_load_with_their_types_and_headers(client):
     html = client.get("/console").get_data(as_text=True)
     assets = re.findall(r'(?:src|href)="(/web/assets/[^"]+)"', html)
-    assert any("console.css" in a for a in assets) and any("console.js" in a for a in assets)
+    assert any("console.css" in a for a in assets) and any("console-shell.js" in a for a in assets)
     for asset in assets:
         r = client.get(asset)
         assert r.status_code == 200, asset
@@ -102,3 +118,18 @@ def test_the_scripts_write_text_never_html():
         # the one use parses a constant to learn the SVG namespace
         assert uses in ([], ['.innerHTML = "<svg></svg>";']), (file, uses)
         assert "eval(" not in text and "new Function" not in text
+
+
+def test_the_check_in_screen_error_page_points_to_the_console(client):
+    """A forged or expired screen link says where the real one is: the console's 活动 page."""
+    html = client.get("/screen/1?t=forged").get_data(as_text=True)
+    assert 'href="/console#/activities"' in html
+    assert "大屏链接" in html and "管理后台" not in html
+
+
+def test_every_id_in_the_console_page_is_unique(client):
+    """Pages share one document: a repeated id would make a script fill the wrong element."""
+    html = client.get("/console").get_data(as_text=True)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) > 100
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []

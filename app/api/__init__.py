@@ -18,9 +18,11 @@ def register_blueprints(api: Api) -> None:
         orgs,
         points,
         quiz,
+        records,
         reports,
         screen,
         study,
+        templates,
     )
 
     modules = (
@@ -37,6 +39,8 @@ def register_blueprints(api: Api) -> None:
         quiz,
         points,
         screen,
+        records,
+        templates,
     )
     for module in modules:
         api.register_blueprint(module.blp)

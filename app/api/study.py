@@ -6,10 +6,11 @@ from app.auth import Access, access, current_principal
 from app.extensions import db
 from app.openapi import Blueprint
 from app.schemas import PageArgsSchema, page_of
-from app.study import quiz, reading, services
+from app.study import quiz, readers, reading, services
 from app.study.schemas import (
     AnswersSchema,
     LessonResultSchema,
+    ReadersSchema,
     ReadingSchema,
     StudyItemCreateSchema,
     StudyItemDetailSchema,
@@ -116,3 +117,11 @@ def answer(data, item_id):
     result = quiz.answer_lesson(current_principal(), item_id, data["answers"], utcnow())
     db.session.commit()
     return result
+
+
+@blp.route("/<int:item_id>/readers", methods=["GET"])
+@blp.response(200, ReadersSchema)
+@access(Access.STAFF)
+def item_readers(item_id):
+    """Who read the item: each member it reaches in the caller's scope (已读 / 在读 / 未读)."""
+    return readers.readers(current_principal(), item_id)

@@ -326,3 +326,23 @@ class ReadingSchema(ma.Schema):
     remaining_seconds = ma.fields.Integer()
     points_awarded = ma.fields.Integer()
     awards = ma.fields.List(ma.fields.Nested(AwardSchema))
+
+
+class ReaderSchema(ma.Schema):
+    """A member an item reaches and whether they read it."""
+
+    member_id = ma.fields.Integer()
+    name = ma.fields.String()
+    org_name = ma.fields.String()
+    state = ma.fields.String(metadata={"description": "done | reading | none"})
+    state_label = ma.fields.String()
+    completed_at = LocalDateTime(allow_none=True)
+
+
+class ReadersSchema(ma.Schema):
+    """Who read an item: every member it reaches in the caller's scope."""
+
+    item_id = ma.fields.Integer()
+    reached = ma.fields.Integer()
+    read = ma.fields.Integer()
+    items = ma.fields.List(ma.fields.Nested(ReaderSchema))

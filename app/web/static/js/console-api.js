@@ -1,4 +1,4 @@
-/* The committee console's API client: login, tokens, refresh, logout and downloads.
+/* The console's API client: login, tokens, refresh, logout, uploads and downloads.
  *
  * Tokens live in this tab's sessionStorage (in memory when storage is unavailable): never in a
  * cookie, never in localStorage, so closing the tab ends the session and no other site or tab
@@ -99,7 +99,9 @@
       headers.Authorization = "Bearer " + token;
     }
     var body;
-    if (options.json !== undefined) {
+    if (options.form !== undefined) {
+      body = options.form; // FormData: the browser sets the multipart boundary
+    } else if (options.json !== undefined) {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(options.json);
     }
@@ -206,6 +208,20 @@
     });
   }
 
+  /** A multipart upload (FormData) with the session's token; resolves to the JSON answer. */
+  function upload(path, form) {
+    return call("POST", path, { form: form, timeout: DOWNLOAD_TIMEOUT_MS }).then(function (res) {
+      return res.json();
+    });
+  }
+
+  /** A file fetched with the token, as a Blob (for a preview or a data: URL). */
+  function getBlob(path) {
+    return call("GET", path, { accept: "*/*", timeout: DOWNLOAD_TIMEOUT_MS }).then(function (res) {
+      return res.blob();
+    });
+  }
+
   // --- session -------------------------------------------------------------------------------
 
   function login(username, password) {
@@ -286,6 +302,8 @@
     logout: logout,
     getJson: getJson,
     sendJson: sendJson,
+    upload: upload,
+    getBlob: getBlob,
     download: download,
     onSessionEnded: function (fn) { sessionEndedHandlers.push(fn); },
   };
