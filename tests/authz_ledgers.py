@@ -27,6 +27,11 @@ def _month(w, v):
 
 
 LEDGER_ROUTES = [
+    # the member's ledger pages are shells (their scripts read the API with the member's token);
+    # the card's check page renders only what a shown card may say, for any token
+    *[R("GET", rule, "*") for rule in ("/m/dues", "/m/notices", "/m/card")],
+    R("GET", "/m/notices/<int:notice_id>", "*", path=lambda w, v: {"notice_id": w.notice["A"].id}),
+    R("GET", "/m/card/check", "*", query=lambda w, v: {"token": "not-a-card"}),
     # dues
     R("GET", "/api/v1/dues/me", MEMBERS),
     R("GET", "/api/v1/dues/rates", ALL),

@@ -190,7 +190,7 @@ def card(member: Member, now: datetime) -> dict[str, Any]:
         "party_years": party_years(member.joined_on, today),
         "posts": posts,
         "token": token,
-        "verify_url": f"{base}/api/v1/cards/verify?token={token}",
+        "verify_url": f"{base}/m/card/check?token={token}",
     }
 
 

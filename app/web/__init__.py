@@ -17,5 +17,6 @@ from app.web.common import web
 def register_web(app: Flask) -> None:
     """Register the page blueprints on the app."""
     from app.web import console, member, screen  # noqa: F401 — each attaches its blueprint
+    from app.web import member_ledgers  # noqa: F401 — issue 19: dues, notices, the card
 
     app.register_blueprint(web)

@@ -72,6 +72,7 @@
     var badge = document.getElementById("unread");
     badge.hidden = !home.unread_notifications;
     badge.textContent = home.unread_notifications;
+    if (window.MemberLedgers) { window.MemberLedgers.home(home.ledgers); } // notices, dues
     brief(home.study_today);
     activities(home.next_activities || []);
     return api.call("GET", "/api/v1/points/me?per_page=1");
