@@ -16,7 +16,11 @@ from app.web.common import web
 
 def register_web(app: Flask) -> None:
     """Register the page blueprints on the app."""
-    from app.web import console, member, screen  # noqa: F401 — each attaches its blueprint
-    from app.web import member_ledgers  # noqa: F401 — issue 19: dues, notices, the card
+    from app.web import (  # noqa: F401 — each attaches its blueprint
+        console,
+        member,
+        member_ledgers,
+        screen,
+    )
 
     app.register_blueprint(web)
