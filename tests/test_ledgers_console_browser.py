@@ -111,6 +111,7 @@ def test_secretary_records_a_month_and_the_unpaid_list_shrinks(
         page.click("#dues-pay")
         expect(page.locator("#dues-unpaid-count")).to_have_text("1 人")
         expect(page.locator("#dues-unpaid")).to_contain_text("赵书记")
+        expect(page.locator("#dues-year tr", has_text="合计")).to_contain_text("30.00")
         expect(page.locator(f'#dues-rows tr[data-member="{ledgers["member_a"]}"]')).to_contain_text(
             "已交"
         )

@@ -130,6 +130,25 @@
     });
   }
 
+  function year() {
+    api.getJson("/api/v1/dues/report").then(function (report) {
+      var body = $("dues-year");
+      body.replaceChildren();
+      report.rows.concat([Object.assign({ org_name: "合计" }, report.totals)]).forEach(function (r) {
+        var tr = make("tr");
+        var th = make("th", "org-name", r.org_name);
+        th.scope = "row";
+        tr.appendChild(th);
+        cell(tr, "交费党员", String(r.members), "num");
+        cell(tr, "应交（元）", yuan(r.due_fen), "num");
+        cell(tr, "实交（元）", yuan(r.paid_fen), "num");
+        cell(tr, "欠交（元）", yuan(r.arrears_fen), "num" + (r.arrears_fen ? " dues-unpaid" : ""));
+        cell(tr, "上缴（元）", yuan(r.handed_over_fen), "num");
+        body.appendChild(tr);
+      });
+    }, function (error) { ui.showError(ui.errorAfter($("dues-year").closest("table")), error); });
+  }
+
   function pay() {
     var ids = picked();
     var key = "sheet-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10);
@@ -144,6 +163,7 @@
     }, $("dues-error")).then(function (result) {
       ui.toast("已登记 " + result.payments.length + " 名党员的党费", "ok");
       load();
+      year();
     }, function () {});
   }
 
@@ -152,6 +172,9 @@
   $("dues-pay").addEventListener("click", pay);
   $("dues-unpaid-csv").addEventListener("click", function () {
     api.download("/api/v1/dues/unpaid" + query("csv"), "未交名单.csv");
+  });
+  $("dues-year-xlsx").addEventListener("click", function () {
+    api.download("/api/v1/dues/report?format=xlsx", "党费收缴情况.xlsx");
   });
   $("dues-sheet-xlsx").addEventListener("click", function () {
     api.download("/api/v1/dues/sheet" + query("xlsx"), "党费收缴表.xlsx");
@@ -167,11 +190,12 @@
           $("dues-month").value = ui.todayIso().slice(0, 7);
         }
         load();
+        year();
       }
     },
     reset: function () {
       state.gen += 1;
-      ["dues-rows", "dues-unpaid", "dues-facts"].forEach(function (id) { $(id).replaceChildren(); });
+      ["dues-rows", "dues-unpaid", "dues-facts", "dues-year"].forEach(function (id) { $(id).replaceChildren(); });
     },
   });
 })();
