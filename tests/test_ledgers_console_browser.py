@@ -129,7 +129,15 @@ def test_secretary_records_a_month_and_the_unpaid_list_shrinks(
         page.locator("#main-nav a", has_text="先锋岗").click()
         page.fill("#post-name", f"注塑车间先锋岗{size}")
         page.click("#post-save")
-        expect(page.locator("#posts")).to_contain_text(f"注塑车间先锋岗{size}")
+        post = page.locator("#posts li", has_text=f"注塑车间先锋岗{size}")
+        expect(post).to_contain_text("在岗：暂无")
+        post.locator("select").focus()
+        expect(post.locator("select option", has_text="张三")).to_have_count(1)
+        post.locator("select").select_option(label="张三")
+        post.locator("button", has_text="指派上岗").click()
+        expect(page.locator("#posts li", has_text=f"注塑车间先锋岗{size}")).to_contain_text(
+            "在岗：张三"
+        )
         shot(page, tmp_path, f"ledgers-console-{size}-04-posts")
         assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
     finally:

@@ -38,7 +38,45 @@
     main.appendChild(make("span", "wb-row-sub", "在岗：" +
       (p.holders.length ? p.holders.map(function (h) { return h.name; }).join("、") : "暂无")));
     li.appendChild(main);
+    if (shell.manages(p.org_id)) {
+      li.appendChild(assignForm(p));
+    }
     return li;
+  }
+
+  /** Put a member of the post's branch on it (the list of members loads when opened). */
+  function assignForm(p) {
+    var actions = make("div", "wb-row-actions");
+    var who = make("select", "small-select");
+    who.setAttribute("aria-label", "指派到 " + p.name + " 的党员");
+    ui.fillSelect(who, [["", "选择党员…"]]);
+    who.addEventListener("focus", function () {
+      if (who.options.length > 1) {
+        return;
+      }
+      api.getJson("/api/v1/orgs/" + p.org_id + "/members?per_page=100").then(function (page) {
+        ui.fillSelect(who, [["", "选择党员…"]].concat(page.items.map(function (m) {
+          return [m.id, m.name];
+        })));
+      }, function () {});
+    }, { once: false });
+    var go = ui.button("指派上岗", "small-button");
+    go.addEventListener("click", function () {
+      if (!who.value) {
+        ui.showError(ui.errorAfter(actions), "请先选择党员");
+        return;
+      }
+      ui.busy(go, function () {
+        return api.sendJson("POST", "/api/v1/posts/" + p.id + "/holders",
+          { member_id: Number(who.value) });
+      }, ui.errorAfter(actions)).then(function () {
+        ui.toast("已指派上岗", "ok");
+        loadPosts();
+      }, function () {});
+    });
+    actions.appendChild(who);
+    actions.appendChild(go);
+    return actions;
   }
 
   function loadPosts() {
