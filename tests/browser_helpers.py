@@ -35,6 +35,7 @@ def browser_tab(
     phone: bool = False,
     errors: list | None = None,
     user_agent: str | None = None,
+    **context_options,
 ) -> Iterator:
     """A page in its own context (Chinese locale, Shanghai time); uncaught script errors are
     appended to `errors` so a test can require none."""
@@ -43,6 +44,7 @@ def browser_tab(
         options.update(device_scale_factor=2, has_touch=True)
     if user_agent:
         options["user_agent"] = user_agent
+    options.update(context_options)  # e.g. geolocation and permissions
     context = browser.new_context(**options)
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -293,3 +293,37 @@ def test_wechat_browser_logs_a_bound_member_in_silently(
     assert seen == ["snsapi_base"]
     assert fake_wechat.calls("/sns/oauth2/access_token") == 1
     assert errors == []
+
+
+FENCE = (30.0, 104.0, 300)  # lat, lng, radius in metres
+
+
+@pytest.mark.parametrize(
+    ("where", "heading"),
+    [((30.0005, 104.0005), "签到成功"), ((30.05, 104.05), "不在活动地点")],
+    ids=["inside", "outside"],
+)
+def test_a_geofenced_activity_asks_for_the_location(
+    browser, live_server, park, world, make_activity, tmp_path, where, heading
+):
+    from playwright.sync_api import expect
+
+    fenced = make_activity(
+        park.branch_a, starts_at=utcnow() - MIN, title="园区志愿服务", geofence=FENCE
+    )
+    fenced_id = fenced.id
+    db.session.commit()
+    refresh = create_refresh_token(identity=f"m:{world.member_a}")
+    errors: list[str] = []
+    lat, lng = where
+    with browser_tab(
+        browser, PHONE, phone=True, errors=errors,
+        geolocation={"latitude": lat, "longitude": lng}, permissions=["geolocation"],
+    ) as page:  # fmt: skip
+        page.goto(f"{live_server.url}/m/login")
+        page.evaluate("t => localStorage.setItem('party.member.refresh', t)", refresh)
+        window = fresh_window()
+        page.goto(f"{live_server.url}/c/{tokens.checkin_token(fenced_id, window)}")
+        expect(page.locator("#result-heading")).to_have_text(heading)
+        shot(page, tmp_path, f"phone-50-geofence-{heading}")
+    assert errors == []
