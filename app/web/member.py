@@ -19,7 +19,7 @@ from app.errors import APIError
 from app.extensions import db
 from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invite_code
 from app.timeutil import utcnow
-from app.web.common import web, web_page
+from app.web.common import read_only, web, web_page
 from app.wechat_oa import AUTHORIZE_URL
 
 bp = Blueprint("member", __name__, url_prefix="/m")
@@ -166,6 +166,11 @@ def devices():
 
 
 # --- the links people scan ---------------------------------------------------------------------
+
+
+@links.before_request
+def _reads_only():
+    read_only()  # a room of phones opening /c/ at once must not queue for SQLite's write lock
 
 
 @links.route("/c/<token>", methods=["GET"])
