@@ -29,13 +29,22 @@ def shot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
 
 @contextmanager
 def browser_tab(
-    browser, viewport: dict, *, phone: bool = False, errors: list | None = None
+    browser,
+    viewport: dict,
+    *,
+    phone: bool = False,
+    errors: list | None = None,
+    user_agent: str | None = None,
+    **context_options,
 ) -> Iterator:
     """A page in its own context (Chinese locale, Shanghai time); uncaught script errors are
     appended to `errors` so a test can require none."""
     options = {"viewport": viewport, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
     if phone:
         options.update(device_scale_factor=2, has_touch=True)
+    if user_agent:
+        options["user_agent"] = user_agent
+    options.update(context_options)  # e.g. geolocation and permissions
     context = browser.new_context(**options)
     context.set_default_timeout(10_000)
     page = context.new_page()

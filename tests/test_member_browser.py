@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from flask_jwt_extended import create_refresh_token
@@ -31,9 +31,15 @@ MIN = timedelta(minutes=1)
 
 
 @pytest.fixture
-def app_config():
-    """A QR lives 8 + 2 s here; a morning brief counts after 2 s of reading."""
-    return {"QR_ROTATE_SECONDS": ROTATE, "QR_GRACE_SECONDS": GRACE, "STUDY_BRIEF_MIN_SECONDS": 2}
+def app_config(fake_wechat):
+    """A QR lives 8 + 2 s here; a brief counts after 2 s; the Official Account is the fake."""
+    return {
+        "QR_ROTATE_SECONDS": ROTATE,
+        "QR_GRACE_SECONDS": GRACE,
+        "STUDY_BRIEF_MIN_SECONDS": 2,
+        "WECHAT_OA_APPID": fake_wechat.oa_appid,
+        "WECHAT_OA_SECRET": fake_wechat.oa_secret,
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -245,4 +251,79 @@ def test_member_pages_at_a_desk_and_bad_links(browser, live_server, park, world,
         shot(page, tmp_path, "phone-30-forged-link")
         page.goto(f"{base}/m/")  # no session: to the login page, and back after it
         expect(page).to_have_url(f"{base}/m/login?next=%2Fm%2F")
+    assert errors == []
+
+
+WECHAT_UA = (
+    "Mozilla/5.0 (Linux; Android 13; V2203A) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.50.2600 NetType/WIFI Language/zh_CN"
+)
+
+
+def test_wechat_browser_logs_a_bound_member_in_silently(
+    browser, live_server, park, world, fake_wechat, tmp_path
+):
+    """In WeChat's browser: off to WeChat's authorize URL and back with a code; the member the
+    mini-program bound (same unionid) is logged in without typing anything."""
+    from playwright.sync_api import expect
+
+    from app.members.models import Member
+
+    db.session.get(Member, world.member_a).unionid = "union-zhang"
+    db.session.commit()
+    fake_wechat.add_code("oa-code-1", "openid-zhang", "union-zhang")
+    errors: list[str] = []
+    seen: list[str] = []
+
+    def wechat_authorize(route):
+        """Stand in for open.weixin.qq.com: send the phone back with a code and the state."""
+        query = dict(part.split("=", 1) for part in urlsplit(route.request.url).query.split("&"))
+        seen.append(query["scope"])
+        back = unquote(query["redirect_uri"])
+        route.fulfill(
+            status=302,
+            headers={"Location": f"{back}&code=oa-code-1&state={query['state']}"},
+        )
+
+    with browser_tab(browser, PHONE, phone=True, errors=errors, user_agent=WECHAT_UA) as page:
+        page.route("https://open.weixin.qq.com/**", wechat_authorize)
+        page.goto(f"{live_server.url}/m/")
+        expect(page.locator("#hello")).to_have_text("张三，您好")
+        shot(page, tmp_path, "phone-40-wechat-silent-login")
+    assert seen == ["snsapi_base"]
+    assert fake_wechat.calls("/sns/oauth2/access_token") == 1
+    assert errors == []
+
+
+FENCE = (30.0, 104.0, 300)  # lat, lng, radius in metres
+
+
+@pytest.mark.parametrize(
+    ("where", "heading"),
+    [((30.0005, 104.0005), "签到成功"), ((30.05, 104.05), "不在活动地点")],
+    ids=["inside", "outside"],
+)
+def test_a_geofenced_activity_asks_for_the_location(
+    browser, live_server, park, world, make_activity, tmp_path, where, heading
+):
+    from playwright.sync_api import expect
+
+    fenced = make_activity(
+        park.branch_a, starts_at=utcnow() - MIN, title="园区志愿服务", geofence=FENCE
+    )
+    fenced_id = fenced.id
+    db.session.commit()
+    refresh = create_refresh_token(identity=f"m:{world.member_a}")
+    errors: list[str] = []
+    lat, lng = where
+    with browser_tab(
+        browser, PHONE, phone=True, errors=errors,
+        geolocation={"latitude": lat, "longitude": lng}, permissions=["geolocation"],
+    ) as page:  # fmt: skip
+        page.goto(f"{live_server.url}/m/login")
+        page.evaluate("t => localStorage.setItem('party.member.refresh', t)", refresh)
+        window = fresh_window()
+        page.goto(f"{live_server.url}/c/{tokens.checkin_token(fenced_id, window)}")
+        expect(page.locator("#result-heading")).to_have_text(heading)
+        shot(page, tmp_path, f"phone-50-geofence-{heading}")
     assert errors == []

@@ -334,3 +334,28 @@ def test_dev_wechat_refuses_production(app):
     result = app.test_cli_runner().invoke(args=["dev-wechat", "--port", "0"])
     assert result.exit_code != 0
     assert "ENV_NAME=production" in result.output
+
+
+class TestSameLimitsAsTheApi:
+    @pytest.fixture
+    def app_config(self):
+        return {
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_CHECKIN": "3 per minute",
+            "RATELIMIT_LOGIN": "3 per minute",
+        }
+
+    def test_page_check_ins_count_against_the_check_in_limit(self, client, park, meeting):
+        token = current_token(meeting)
+        ticket = scan_ticket.make_ticket(token, utcnow())
+        body = {"content": token, "ticket": ticket}
+        answers = [
+            client.post("/api/mp/v1/scan", json=body, headers=park.headers.member_b).status_code
+            for _ in range(4)
+        ]
+        assert answers[:3] == [403, 403, 403]  # branch B is not expected at A's meeting
+        assert answers[3] == 429
+
+    def test_browser_binding_counts_against_the_login_limit(self, client, park):
+        answers = [bind_browser(client, "ZZZZZZZZ").status_code for _ in range(4)]
+        assert answers == [404, 404, 404, 429]

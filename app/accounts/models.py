@@ -43,7 +43,11 @@ class RevokedToken(db.Model):
 
 
 DEVICE_KINDS = ("wechat", "browser", "oa")
-DEVICE_KIND_LABELS = {"wechat": "微信小程序", "browser": "手机浏览器", "oa": "微信公众号网页"}
+DEVICE_KIND_LABELS = {
+    "wechat": "微信小程序",
+    "browser": "浏览器（邀请码绑定）",
+    "oa": "微信内网页（公众号授权）",
+}
 
 
 class MemberDevice(db.Model):

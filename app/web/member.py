@@ -19,7 +19,8 @@ from app.errors import APIError
 from app.extensions import db
 from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invite_code
 from app.timeutil import utcnow
-from app.web.common import web, web_page
+from app.web.common import read_only, web, web_page
+from app.wechat_oa import AUTHORIZE_URL
 
 bp = Blueprint("member", __name__, url_prefix="/m")
 links = Blueprint("member_links", __name__)
@@ -69,6 +70,7 @@ def _login_context(invite_code: str = "") -> dict:
     return {
         "invite_code": invite_code,
         "oa_appid": config["WECHAT_OA_APPID"] if config["WECHAT_OA_SECRET"] else "",
+        "oa_authorize": AUTHORIZE_URL,
         "login_url": config["PUBLIC_BASE_URL"].rstrip("/") + "/m/login",
     }
 
@@ -164,6 +166,11 @@ def devices():
 
 
 # --- the links people scan ---------------------------------------------------------------------
+
+
+@links.before_request
+def _reads_only():
+    read_only()  # a room of phones opening /c/ at once must not queue for SQLite's write lock
 
 
 @links.route("/c/<token>", methods=["GET"])

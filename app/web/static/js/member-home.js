@@ -37,7 +37,15 @@
       var label = my.request && my.request.status === "pending"
         ? (my.request.kind === "leave" ? "请假审批中" : "补签审批中")
         : my.status && my.status !== "pending" ? my.status_label : a.phase_label || "";
-      li.appendChild(el("span", "m-pill m-pill-" + (my.status || "pending"), label));
+      var waiting = !my.status || my.status === "pending";
+      if (waiting && a.phase === "checkin_open" && !(my.request && my.request.status === "pending")) {
+        // no camera at hand: the 6-digit code of the screen works too
+        var go = el("a", "m-button m-button-small", "去签到");
+        go.href = "/m/code";
+        li.appendChild(go);
+      } else {
+        li.appendChild(el("span", "m-pill m-pill-" + (my.status || "pending"), label));
+      }
       list.appendChild(li);
     });
   }

@@ -78,7 +78,7 @@
     var fresh = Math.random().toString(36).slice(2, 12);
     sessionStorage.setItem(STATE_KEY, fresh);
     var back = main.getAttribute("data-login-url") + "?next=" + encodeURIComponent(safeNext());
-    location.href = "https://open.weixin.qq.com/connect/oauth2/authorize?appid=" +
+    location.href = main.getAttribute("data-oa-authorize") + "?appid=" +
       encodeURIComponent(appid) + "&redirect_uri=" + encodeURIComponent(back) +
       "&response_type=code&scope=snsapi_base&state=" + fresh + "#wechat_redirect";
     return true;
