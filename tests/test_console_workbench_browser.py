@@ -218,7 +218,12 @@ def test_the_workbench_from_meeting_to_invite_cards(
         expect(page.locator("#qr-attended")).to_have_text("1")
         expect(page.locator("#qr-latest")).to_contain_text(first[1])
         shot(page, tmp_path, f"wb-qr-checked-in-{suffix}", full_page=False)
+        if page.evaluate("document.fullscreenEnabled"):
+            page.click("#qr-fullscreen")  # a projector: the browser's own full screen
+            expect(page.locator("#qr-fullscreen")).to_have_text("退出全屏")
+            assert page.evaluate("document.fullscreenElement.id") == "page-qr"
         page.click("#qr-exit")
+        assert page.evaluate("document.fullscreenElement") is None
         expect(page.locator("#act-detail-view")).to_be_visible()
         expect(page.locator(".band")).to_be_visible()
         expect(page.locator(f'#act-sheet li[data-member="{first[0]}"]')).to_contain_text("已签到")
@@ -408,6 +413,12 @@ def test_the_workbench_from_meeting_to_invite_cards(
         go(page, "园区")
         expect(page.locator("#park-orgs li").first).to_be_visible()
         expect(page.locator("#park-rules li").first).to_be_visible()
+        sign_in = page.locator('#park-rules li[data-rule="daily_signin"]')
+        sign_in.locator("input").first.fill("2")
+        sign_in.get_by_role("button", name="保存").click()
+        expect(page.locator("#toast")).to_contain_text("已保存")
+        r = call(client, "GET", "/api/v1/points/rules", headers=member_headers(first[0]))
+        assert next(x for x in r.json if x["action"] == "daily_signin")["points"] == 2
         own = page.locator(f'#park-orgs li.park-org[data-org="{park["own_id"]}"]')
         own.get_by_role("button", name="班子成员").click()
         roles = own.locator(".park-roles")

@@ -243,16 +243,26 @@
         points.max = "100";
         points.value = String(r.points);
         points.setAttribute("aria-label", r.label + " 每次积分");
+        var cap = make("input", "small-input");
+        cap.type = "number";
+        cap.min = "1";
+        cap.placeholder = "不限";
+        cap.value = r.daily_count_cap === null ? "" : String(r.daily_count_cap);
+        cap.setAttribute("aria-label", r.label + " 每日次数上限（空为不限）");
         var save = ui.button("保存", "small-button");
         save.addEventListener("click", function () {
           ui.busy(save, function () {
-            return api.sendJson("PATCH", "/api/v1/points/rules/" + r.action,
-              { points: Number(points.value) });
+            return api.sendJson("PATCH", "/api/v1/points/rules/" + r.action, {
+              points: Number(points.value),
+              daily_count_cap: cap.value === "" ? null : Number(cap.value),
+            });
           }).then(function () { ui.toast("已保存：" + r.label, "ok"); }, function () {});
         });
         var actions = make("div", "wb-row-actions");
         actions.appendChild(points);
-        actions.appendChild(make("span", "muted", "分/次"));
+        actions.appendChild(make("span", "muted", "分/次，每日至多"));
+        actions.appendChild(cap);
+        actions.appendChild(make("span", "muted", "次"));
         actions.appendChild(save);
         li.appendChild(actions);
         box.appendChild(li);

@@ -18,6 +18,9 @@
 
   function stop() {
     state.gen += 1;
+    if (document.fullscreenElement && document.exitFullscreen) {
+      document.exitFullscreen().catch(function () {});
+    }
     clearTimeout(state.codeTimer);
     clearTimeout(state.liveTimer);
     clearInterval(state.tick);
@@ -92,6 +95,21 @@
     $("qr-refresh").textContent = state.expires ? "二维码和签到码每隔几秒自动更换，" + left + " 秒后更新"
       : "";
   }
+
+  // a projector: the whole screen for the code (the browser's own full screen, Esc leaves it)
+  $("qr-fullscreen").hidden = !document.fullscreenEnabled;
+  $("qr-fullscreen").addEventListener("click", function () {
+    if (document.fullscreenElement) {
+      document.exitFullscreen().catch(function () {});
+    } else {
+      $("page-qr").requestFullscreen().catch(function () {
+        ui.toast("浏览器不允许全屏，可按 F11", "error");
+      });
+    }
+  });
+  document.addEventListener("fullscreenchange", function () {
+    $("qr-fullscreen").textContent = document.fullscreenElement ? "退出全屏" : "投影全屏";
+  });
 
   shell.page("qr", {
     root: $("page-qr"),

@@ -13,6 +13,9 @@
   var $ = ui.$;
   var make = ui.make;
   var KEYS = "ABCDEFGH";
+  var COLUMNS = {
+    kind: "题型", stem: "题目", options: "选项", answer: "答案", explanation: "解析", tags: "标签",
+  };
   var state = { gen: 0, editing: null, timer: null };
 
   function load() {
@@ -137,7 +140,7 @@
         li.dataset.row = e.row;
         li.appendChild(make("b", "wb-row-name", "第 " + e.row + " 行"));
         li.appendChild(make("span", "imp-msg", Object.keys(e.errors || {}).map(function (k) {
-          return k + "：" + [].concat(e.errors[k]).join("；");
+          return (COLUMNS[k] || k) + "：" + [].concat(e.errors[k]).join("；");
         }).join("；")));
         list.appendChild(li);
       });

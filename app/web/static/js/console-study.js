@@ -34,6 +34,23 @@
     });
   }
 
+  /** Whether the caller holds a role on the org or above it (who may see readers, withdraw). */
+  function ownsItem(orgId) {
+    var me = shell.me();
+    if (me.is_admin) {
+      return true;
+    }
+    var held = (me.roles || []).map(function (g) { return g.org_id; });
+    var org = shell.orgById(orgId);
+    while (org) {
+      if (held.indexOf(org.id) >= 0) {
+        return true;
+      }
+      org = org.parent_id ? shell.orgById(org.parent_id) : null;
+    }
+    return false;
+  }
+
   // --- the list ------------------------------------------------------------------------------
 
   function loadList() {
@@ -72,6 +89,10 @@
     li.appendChild(make("p", "act-card-title", item.title));
     li.appendChild(make("p", "act-card-meta", item.org_name + " · " + item.minutes + " 分钟" +
       (item.status === "scheduled" ? "" : " · " + ui.when(item.publish_at))));
+    if (!ownsItem(item.org_id)) {
+      li.appendChild(make("p", "muted", "上级组织发布"));
+      return li;
+    }
     var actions = make("div", "wb-row-actions");
     var readers = ui.button("阅读情况", "small-button");
     readers.addEventListener("click", function () {
