@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app.dues.models import PAYING_STATUSES, DuesBase, DuesPayment, DuesReduction
 from app.dues.rules import RateBook
@@ -114,6 +115,7 @@ def paying_members(org: Organization) -> list[Member]:
         db.session.scalars(
             select(Member)
             .join(Organization, Organization.id == Member.org_id)
+            .options(contains_eager(Member.org))  # the sheet names each member's org
             .where(
                 Organization.path.like(org.path + "%"),
                 Member.is_active.is_(True),
