@@ -100,6 +100,10 @@ def register_commands(app: Flask) -> None:
         for kind, start in closed:
             click.echo(f"  {kind} {start}")
 
+    from app.devtools.commands import register as register_dev_commands
+
+    register_dev_commands(app)  # dev-wechat: a fake WeChat for trying the login locally
+
     @app.cli.command("db-is-empty")
     def db_is_empty() -> None:
         """Exit 0 when no organisation exists yet (scripts/run.sh seeds the demo then)."""

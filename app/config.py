@@ -33,6 +33,10 @@ class Defaults:
     WECHAT_SECRET: str = ""
     WECHAT_API_BASE: str = "https://api.weixin.qq.com"
     WECHAT_TIMEOUT_SECONDS: float = 5.0
+    # the Official Account (公众号) for web authorisation in WeChat's browser; empty → invite only
+    WECHAT_OA_APPID: str = ""
+    WECHAT_OA_SECRET: str = ""
+    SCAN_TICKET_SECONDS: int = 600  # a /c/ page opened in time may finish its check-in after login
 
     PASSWORD_HASH_METHOD: str = "scrypt"  # noqa: S105 — a method name; tests use a cheap one
     JWT_ACCESS_MINUTES: int = 15
@@ -62,6 +66,8 @@ class Defaults:
     MAKEUP_REQUEST_DAYS: int = 3  # members may ask for 补签 until end + this
     PERIOD_CLOSE_DAYS: int = 10  # a month, quarter or year is frozen this many days after it ends
     SQLITE_BUSY_TIMEOUT_MS: int = 15000
+    DUES_REMIND_DAY: int = 5  # day of month members who have not paid are reminded (issue 19)
+    VISIT_OVERDUE_DAYS: int = 30  # an enterprise without an instructor's visit this long is due
 
     STAR_WEIGHTS: dict = {"compliance": 0.5, "attendance": 0.3, "study": 0.2}  # noqa: RUF012
     QUIET_HOURS_START: int = 22  # no push from 22:00 …

@@ -101,7 +101,12 @@ def seed_demo_park(
         close_the_past(park, now)  # issue 15's closed periods plug in here
     activities_created = seed_demo_activities(now)
     study_created = seed_demo_study(now)
-    return park_created or bool(rules_added) or activities_created or study_created
+    from app.dues.demo import seed_demo_ledgers  # issue 19: a year of dues, notices, posts, visits
+
+    ledgers_created = seed_demo_ledgers(PARK_NAME, now)
+    return (
+        park_created or bool(rules_added) or activities_created or study_created or ledgers_created
+    )
 
 
 def _seed_park(progress: bool, seed: int) -> bool:

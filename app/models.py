@@ -1,10 +1,13 @@
 """Import every domain's models so that metadata (and Alembic) sees all tables."""
 
-from app.accounts.models import RevokedToken, User
+from app.accounts.models import DeviceToken, MemberDevice, RevokedToken, User
 from app.activities.models import Activity, ActivityAttendee, Attendance, AttendanceRequest
 from app.audit.models import AuditLog
+from app.dues.models import DuesBase, DuesHandover, DuesPayment, DuesRate, DuesReduction
+from app.fiveclears.models import EnterpriseChange, EnterpriseProfile
 from app.members import history  # noqa: F401 — registers the history flush hook
 from app.members.models import InviteCode, Member, MemberExcusal, MemberHistory
+from app.notices.models import Notice, NoticeReceipt
 from app.notify.models import (
     Notification,
     NotificationOptOut,
@@ -15,6 +18,7 @@ from app.notify.models import (
 )
 from app.org.models import Enterprise, Organization, OrgRole
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
+from app.posts.models import Post, PostHolder
 from app.records.models import ActivityAttachment
 from app.reports.models import ClosedPeriod, FrozenFigure, StarRating
 from app.study.models import (
@@ -26,31 +30,46 @@ from app.study.models import (
     StudyItem,
     StudyItemTag,
 )
+from app.visits.models import Assignment, Visit
 
 __all__ = [
     "Activity",
     "ActivityAttachment",
     "ActivityAttendee",
+    "Assignment",
     "Attendance",
     "AttendanceRequest",
     "AuditLog",
     "ClosedPeriod",
     "DailyQuiz",
+    "DeviceToken",
+    "DuesBase",
+    "DuesHandover",
+    "DuesPayment",
+    "DuesRate",
+    "DuesReduction",
     "Enterprise",
+    "EnterpriseChange",
+    "EnterpriseProfile",
     "FrozenFigure",
     "InviteCode",
     "LessonAttempt",
     "Member",
+    "MemberDevice",
     "MemberExcusal",
     "MemberHistory",
     "MemberPointPeriod",
     "MemberPoints",
+    "Notice",
+    "NoticeReceipt",
     "Notification",
     "NotificationOptOut",
     "OrgRole",
     "Organization",
     "PointLedger",
     "PointRule",
+    "Post",
+    "PostHolder",
     "PushAttempt",
     "QuizQuestion",
     "ReadingSession",
@@ -62,5 +81,6 @@ __all__ = [
     "StudyItemTag",
     "SubscriptionCredit",
     "User",
+    "Visit",
     "WeChatAccessToken",
 ]

@@ -55,6 +55,14 @@ class ScanSchema(ma.Schema):
     device_id = ma.fields.String(
         allow_none=True, load_default=None, validate=validate.Length(max=128)
     )
+    ticket = ma.fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(min=1, max=512),
+        metadata={
+            "description": "from the /c/<token> page: the token was current when the page opened"
+        },
+    )
 
     @ma.validates_schema
     def _pair(self, data, **kwargs):
@@ -129,6 +137,14 @@ class HomePointsSchema(ma.Schema):
     )
 
 
+class HomeLedgersSchema(ma.Schema):
+    """Notices waiting for the member's confirmation and dues unpaid (issue 19)."""
+
+    notices_unconfirmed = ma.fields.Integer()
+    owed_fen = ma.fields.Integer(metadata={"description": "unpaid dues, fen"})
+    owed_months = ma.fields.Integer()
+
+
 class HomeSchema(ma.Schema):
     """The home screen in one call."""
 
@@ -141,5 +157,41 @@ class HomeSchema(ma.Schema):
     )
     streak = ma.fields.Nested(StreakSchema)
     unread_notifications = ma.fields.Integer(metadata={"description": "unread inbox rows"})
+    ledgers = ma.fields.Nested(HomeLedgersSchema)
     points = ma.fields.Nested(HomePointsSchema)
     now = LocalDateTime()
+
+
+class BrowserBindSchema(ma.Schema):
+    """Bind this browser to the member an invite code names."""
+
+    invite_code = ma.fields.String(required=True, validate=validate.Length(min=4, max=200))
+    device_label = ma.fields.String(
+        load_default="",
+        validate=validate.Length(max=120),
+        metadata={"description": "what the member will see in their device list"},
+    )
+
+
+class DeviceSchema(ma.Schema):
+    """A phone or browser the member is logged in on."""
+
+    id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "wechat | browser | oa"})
+    kind_label = ma.fields.String()
+    label = ma.fields.String()
+    created_at = LocalDateTime()
+    last_seen_at = LocalDateTime()
+    current = ma.fields.Boolean(metadata={"description": "the device making this request"})
+
+
+class DeviceListSchema(ma.Schema):
+    """The member's logged-in devices."""
+
+    items = ma.fields.List(ma.fields.Nested(DeviceSchema))
+
+
+class OALoginSchema(ma.Schema):
+    """The `code` WeChat's web authorisation (snsapi_base) put on the redirect URL."""
+
+    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))

@@ -9,12 +9,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from app.activities import checkins
+from app.activities import checkins, scan_ticket
 from app.activities.attendance import member_statuses
 from app.activities.services import upcoming_for_member
 from app.auth import Principal
 from app.errors import APIError
 from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invite_code
+from app.notices.badges import member_badges
 from app.notify.services import unread_count
 from app.points import services as points
 from app.study.days import streak
@@ -61,13 +62,16 @@ def resolve_scan(
         return {"kind": "invite", "invite_code": value}, 200
     if principal is None:
         raise APIError(401, "auth.required", "请先登录后再签到")
+    token = None if _CODE.match(value) else value
     request = {
-        "token": None if _CODE.match(value) else value,
+        "token": token,
         "code": value if _CODE.match(value) else None,
         "lat": data.get("lat"),
         "lng": data.get("lng"),
         "device_id": data.get("device_id"),
     }
+    if token and data.get("ticket"):
+        request["token_seen_at"] = scan_ticket.seen_at(data["ticket"], token)
     attendance, created = checkins.check_in(principal, request, now)
     return {"kind": "checkin", "attendance": attendance, "created": created}, (
         201 if created else 200
@@ -106,6 +110,7 @@ def home(principal: Principal, now: datetime) -> dict[str, Any]:
         "study_today": brief_of_today(member, now),
         "streak": streak(member.id, now),
         "unread_notifications": unread_count(member.id),
+        "ledgers": member_badges(member.id, now),  # issue 19: notices to confirm, dues owed
         "points": {
             "today": points.points_today(member.id, now),
             "total": points.balance(member.id),

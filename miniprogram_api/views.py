@@ -41,8 +41,9 @@ blp = Blueprint("mp", __name__, url_prefix="/api/mp/v1", description="Mini-progr
 @access(Access.PUBLIC)
 def wx_login(data):
     """wx.login() code → tokens for a bound member, or `{needs_binding, bind_token}`."""
-    result = accounts.wechat_login(current_app.extensions["wechat"], data["code"])
-    services.signin_after_login(result, utcnow())
+    now = utcnow()
+    result = accounts.wechat_login(current_app.extensions["wechat"], data["code"], now)
+    services.signin_after_login(result, now)
     db.session.commit()
     return result
 

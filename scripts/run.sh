@@ -33,6 +33,13 @@ else
   echo "==> database already has data (demo logins, if loaded: admin / committee / secretary, password demo12345)"
 fi
 
+# --- member app (issue 13): one-time invite links that log a phone browser in as a demo member
+echo "==> member app: open one link below in a (phone) browser to log in as that demo member"
+echo "    (each start issues fresh links; the QR on the check-in screen then checks that phone in)"
+.venv/bin/flask demo-invites --base "http://$HOST:$PORT" 2>/dev/null || echo "    (no demo park: no demo members)"
+echo "    member app: http://$HOST:$PORT/m/    fake WeChat for curl: flask --app wsgi dev-wechat (README)"
+# --- end member app
+
 echo "==> serving http://$HOST:$PORT  (API docs: http://$HOST:$PORT/api/docs)"
 echo "==> the scheduler (reminders and pushes) runs beside the web server"
 echo "==> stop with Ctrl-C (or: kill $$) — the server and the scheduler stop with this script"

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from app.accounts.models import MemberDevice
 from app.activities import tokens
 from app.activities.models import Activity, AttendanceRequest
 from app.auth import LIBRARY_ENDPOINTS
@@ -82,6 +83,19 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 R = Route
+MEMBER_PAGES = (
+    "/m/",
+    "/m/login",
+    "/m/code",
+    "/m/my-code",
+    "/m/study/<int:item_id>",
+    "/m/quiz",
+    "/m/leave",
+    "/m/points",
+    "/m/inbox",
+    "/m/attendance",
+    "/m/devices",
+)
 ROUTES = [
     # public
     R("GET", "/healthz", "*"),
@@ -98,6 +112,11 @@ ROUTES = [
     R("GET", "/web/assets/<path:filename>", "*", path=lambda w, v: {"filename": "css/base.css"}),
     # the committee console is a page shell without data; its script reads the API with a token
     R("GET", "/console", "*"),
+    # the member app is page shells without data (their scripts read the API with the member's
+    # token); the scanned links check their own token and render a page either way
+    *[R("GET", rule, "*", path=lambda w, v: {"item_id": w.item["A"].id}) for rule in MEMBER_PAGES],
+    R("GET", "/c/<token>", "*", path=lambda w, v: {"token": w.token["A"]}),
+    R("GET", "/i/<code>", "*", path=lambda w, v: {"code": "ABCDEFGH"}),
     # the screen pages answer only to their own signed screen token (tests/test_screen.py):
     # without it nobody gets in, not even an admin
     R("GET", "/screen/<int:activity_id>", "", path=activity, variants=("A",)),
@@ -427,6 +446,19 @@ ROUTES = [
         body=lambda w, v: {"template_id": "tpl", "accepted": True},
     ),
     R("GET", "/api/mp/v1/home", MEMBERS),
+    # the member pages (issue 13): browser binding, WeChat web authorisation, devices
+    R("POST", "/api/mp/v1/web/bind", "*", body=lambda w, v: {"invite_code": "x"}),
+    R("POST", "/api/mp/v1/oa/login", "*", body=lambda w, v: {"code": "unknown"}),
+    R("GET", "/api/mp/v1/devices", MEMBERS),
+    R(
+        "DELETE",
+        "/api/mp/v1/devices/<int:device_id>",
+        OWN,
+        path=lambda w, v: {"device_id": w.device[v]},
+        once=True,
+        variants=("A", "B"),
+    ),
+    R("GET", "/api/v1/me/code.svg", MEMBERS),
     R("POST", "/api/mp/v1/privacy", MEMBERS, body=lambda w, v: {"version": "2026.1"}),
     # points
     R("GET", "/api/v1/points/me", MEMBERS),
@@ -598,7 +630,9 @@ def _key(method: str, rule: str) -> str:
 
 def test_every_route_has_a_matrix_entry():
     app = make_app({"TESTING": True, "DATABASE_URL": "sqlite://"})
-    declared = {_key(r.method, r.rule) for r in ROUTES}
+    from tests.authz_ledgers import LEDGER_ROUTES  # issue 19's routes, kept in their own module
+
+    declared = {_key(r.method, r.rule) for r in [*ROUTES, *LEDGER_ROUTES]}
     missing = sorted(
         _key(method, rule.rule)
         for rule in app.url_map.iter_rules()
@@ -688,6 +722,12 @@ def world(park, make_org, make_member):
         db.session.add(w.attachment[v])
         db.session.flush()
     owners = {"A": park.member_a, "B": park.member_b}
+    w.device = {}
+    for v in "AB":
+        device = MemberDevice(member_id=owners[v].id, kind="browser", label=f"{v}的手机")
+        db.session.add(device)
+        db.session.flush()
+        w.device[v] = device.id
     for v in "AB":
         write_reminder(
             Reminder("study_evening", "daily", local_day(now), "提醒", member_ids=[owners[v].id]),

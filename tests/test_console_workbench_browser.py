@@ -152,7 +152,7 @@ def test_the_workbench_from_meeting_to_invite_cards(
         # --- the secretary: her menu has no park page --------------------------------------
         log_in(page, live_server, "secretary")
         nav = page.locator("#main-nav a")
-        expect(nav).to_have_text(["概览", "活动", "学习", "题库", "党员"])
+        expect(nav).to_have_text(["概览", "活动", "学习", "题库", "党员", "党费", "通知", "先锋岗"])
         go(page, "活动")
         expect(page.locator("#act-list-view")).to_be_visible()
         expect(page.locator("#act-list-state")).to_be_hidden()  # the demo has activities
@@ -350,7 +350,9 @@ def test_the_workbench_from_meeting_to_invite_cards(
 
         # --- the admin imports with one bad row, fixes it, prints invite cards ----------------
         log_in(page, live_server, "admin")
-        expect(nav).to_have_text(["概览", "活动", "学习", "题库", "党员", "园区"])
+        expect(nav).to_have_text(
+            ["概览", "活动", "学习", "题库", "党员", "园区", "党费", "通知", "先锋岗", "企业台账"]
+        )
         go(page, "党员")
         page.locator("a", has_text="批量导入").click()
         expect(page.locator("#mem-import-view")).to_be_visible()

@@ -8,11 +8,8 @@ Screenshots go to the test's tmp_path, and also to $SCREENSHOT_DIR when it is se
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,6 +17,7 @@ import pytest
 from app.activities import checkins, screen, tokens
 from app.extensions import db
 from app.timeutil import utcnow
+from tests.browser_helpers import shot
 
 MIN = timedelta(minutes=1)
 ROTATE = 2
@@ -54,17 +52,6 @@ def token_url(live_server, activity) -> str:
     """A screen URL minted directly (for a window the link endpoint no longer serves)."""
     token = screen.make_token(activity.id, screen.link_expiry(activity))
     return f"{live_server.url}{screen.screen_path(activity.id, token)}"
-
-
-def shot(page, tmp_path: Path, name: str) -> Path:
-    """A full-page screenshot, kept in tmp_path (and $SCREENSHOT_DIR when set)."""
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("SCREENSHOT_DIR"):
-        target = Path(os.environ["SCREENSHOT_DIR"])
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target / path.name)
-    return path
 
 
 def qr_window(page) -> int | None:

@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.accounts import devices
 from app.accounts.models import User
 from app.auth import Principal, is_revoked, issue_tokens, revoke_token
 from app.errors import APIError
@@ -78,20 +79,24 @@ def _bind_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="wechat-bind")
 
 
-def wechat_login(client: WeChatClient, code: str) -> dict[str, Any]:
+def wechat_login(client: WeChatClient, code: str, now: datetime) -> dict[str, Any]:
     """Exchange a wx.login code: tokens for a bound member, else a short-lived bind token."""
     session = client.code_to_session(code)
     member = db.session.scalar(select(Member).where(Member.openid == session.openid))
     if member is not None:
         if not member.is_active:
             raise APIError(403, "auth.account_inactive", "账号已停用，请联系支部书记")
-        return {"needs_binding": False, **issue_tokens(f"m:{member.id}")}
+        return {
+            "needs_binding": False,
+            **devices.issue_for_member(member.id, "wechat", "", now),
+        }
     bind_token = _bind_serializer().dumps({"openid": session.openid, "unionid": session.unionid})
     return {"needs_binding": True, "bind_token": bind_token}
 
 
 def bind_member(bind_token: str, invite_code: str, now: datetime) -> dict[str, Any]:
-    """Bind the openid behind a bind token to the member an invite names; the invite is spent."""
+    """Bind the openid behind a bind token to the member an invite names; the invite is spent
+    and every device of the previous binding is logged out."""
     try:
         payload = _bind_serializer().loads(
             bind_token, max_age=current_app.config["BIND_TOKEN_SECONDS"]
@@ -100,6 +105,30 @@ def bind_member(bind_token: str, invite_code: str, now: datetime) -> dict[str, A
         raise APIError(410, "bind.token_expired", "绑定已超时，请重新登录后再绑定") from exc
     except BadSignature as exc:
         raise APIError(400, "bind.token_invalid", "绑定凭证无效，请重新登录") from exc
+    member = _spend_invite(invite_code, now)
+    other = db.session.scalar(
+        select(Member).where(Member.openid == payload["openid"], Member.id != member.id)
+    )
+    if other is not None:
+        raise APIError(409, "bind.openid_in_use", "该微信已绑定其他党员，如需更换请联系支部书记")
+    # A new invite from the secretary is what authorises re-binding an already bound member.
+    member.openid = payload["openid"]
+    member.unionid = payload.get("unionid")
+    member.bound_at = now
+    devices.revoke_all(member.id, now, "rebind")
+    return devices.issue_for_member(member.id, "wechat", "", now)
+
+
+def bind_browser(invite_code: str, label: str, now: datetime) -> dict[str, Any]:
+    """Bind this browser to the member an invite names (the same one-time rules as WeChat);
+    every device of the previous binding is logged out."""
+    member = _spend_invite(invite_code, now)
+    devices.revoke_all(member.id, now, "rebind")
+    return devices.issue_for_member(member.id, "browser", label, now)
+
+
+def _spend_invite(invite_code: str, now: datetime) -> Member:
+    """The member an unused, unexpired invite names; the invite is marked used."""
     code = normalise_invite_code(invite_code)
     invite = db.session.scalar(select(InviteCode).where(InviteCode.code == code).with_for_update())
     if invite is None or invite.revoked_at is not None:
@@ -111,23 +140,22 @@ def bind_member(bind_token: str, invite_code: str, now: datetime) -> dict[str, A
     member = invite.member
     if not member.is_active:
         raise APIError(403, "auth.account_inactive", "账号已停用，请联系支部书记")
-    other = db.session.scalar(
-        select(Member).where(Member.openid == payload["openid"], Member.id != member.id)
-    )
-    if other is not None:
-        raise APIError(409, "bind.openid_in_use", "该微信已绑定其他党员，如需更换请联系支部书记")
-    # A new invite from the secretary is what authorises re-binding an already bound member.
-    member.openid = payload["openid"]
-    member.unionid = payload.get("unionid")
-    member.bound_at = now
     invite.used_at = now
     db.session.flush()
-    return issue_tokens(f"m:{member.id}")
+    return member
 
 
-def logout(access_claims: dict, refresh_token: str | None) -> None:
-    """Revoke the access token, and the caller's refresh token when given."""
+def refresh(claims: dict, now: datetime) -> dict[str, Any]:
+    """A refresh token → a new access token (a member's device records it)."""
+    return devices.refresh_access(claims, now)
+
+
+def logout(access_claims: dict, refresh_token: str | None, now: datetime | None = None) -> None:
+    """Revoke the access token, and the caller's refresh token when given; a member's device
+    leaves their list with all its tokens."""
     revoke_token(access_claims)
+    if now is not None:
+        devices.forget_on_logout(access_claims, now)
     if not refresh_token:
         return
     try:
@@ -166,3 +194,19 @@ def describe(principal: Principal) -> dict[str, Any]:
         "read_org_ids": roots(read),
         "manage_org_ids": roots(principal.manage_paths()),
     }
+
+
+def oa_login(client: WeChatClient, code: str, now: datetime) -> dict[str, Any]:
+    """WeChat web authorisation (snsapi_base): the member bound with the same unionid gets
+    tokens for this browser; anyone else is told to bind with an invite code."""
+    session = client.web_auth(code)
+    member = None
+    if session.unionid:
+        member = db.session.scalar(
+            select(Member).where(Member.unionid == session.unionid).order_by(Member.id).limit(1)
+        )
+    if member is None:
+        return {"needs_binding": True}
+    if not member.is_active:
+        raise APIError(403, "auth.account_inactive", "账号已停用，请联系支部书记")
+    return {"needs_binding": False, **devices.issue_for_member(member.id, "oa", "", now)}

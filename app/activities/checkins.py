@@ -225,7 +225,8 @@ def check_in(principal: Principal, data: dict[str, Any], now: datetime) -> tuple
     _require_expected(activity, member)
     check_window(activity, now)
     if window is not None:
-        tokens.check_token_time(window, now)
+        # a scan ticket (app.activities.scan_ticket) vouches the token was current when seen
+        tokens.check_token_time(window, data.get("token_seen_at") or now)
     data = {**data, "distance_m": _check_geofence(activity, data)}
     return _insert(activity, member, now, method, data)
 

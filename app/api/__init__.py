@@ -44,3 +44,6 @@ def register_blueprints(api: Api) -> None:
     )
     for module in modules:
         api.register_blueprint(module.blp)
+    from app.api.ledgers import register_ledgers  # dues, notices, posts, enterprises, visits
+
+    register_ledgers(api)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import Response
+
 from app.activities import attendance, checkins
 from app.activities.schemas import (
     AttendanceSchema,
@@ -16,6 +18,7 @@ from app.audit.schemas import AuditListArgsSchema, AuditSchema
 from app.auth import Access, access, caller_key, checkin_rate_limit, current_principal
 from app.extensions import db, limiter
 from app.openapi import Blueprint
+from app.qr import qr_svg
 from app.schemas import page_of
 from app.timeutil import utcnow
 
@@ -43,6 +46,18 @@ def check_in(data):
 def my_code():
     """The caller's personal rotating code, for the secretary to scan."""
     return checkins.member_code(current_principal(), utcnow())
+
+
+@blp.route("/me/code.svg", methods=["GET"])
+@blp.doc(responses={"200": {"description": "SVG image of the QR code of the personal code"}})
+@access(Access.MEMBER)
+def my_code_svg():
+    """The caller's personal rotating code as a QR (SVG); fetch again when it rotates."""
+    code = checkins.member_code(current_principal(), utcnow())
+    response = Response(qr_svg(code["code"]), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Code-Expires-At"] = code["expires_at"].isoformat()
+    return response
 
 
 @blp.route("/leave-requests", methods=["GET"])

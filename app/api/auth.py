@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_jwt_extended import create_access_token, get_jwt
+from flask_jwt_extended import get_jwt
 
 from app.accounts import services
 from app.accounts.schemas import LoginSchema, LogoutSchema, MeSchema, TokenSchema
@@ -31,7 +31,9 @@ def login(data):
 @access(Access.REFRESH)
 def refresh():
     """A refresh token → a new access token."""
-    return {"access_token": create_access_token(identity=get_jwt()["sub"]), "token_type": "Bearer"}
+    tokens = services.refresh(get_jwt(), utcnow())
+    db.session.commit()
+    return tokens
 
 
 @blp.route("/auth/logout", methods=["POST"])
@@ -40,7 +42,7 @@ def refresh():
 @access(Access.AUTHENTICATED)
 def logout(data):
     """Revoke this access token, and the refresh token when it is sent in the body."""
-    services.logout(get_jwt(), (data or {}).get("refresh_token"))
+    services.logout(get_jwt(), (data or {}).get("refresh_token"), utcnow())
     db.session.commit()
 
 

@@ -9,6 +9,7 @@ from flask import request
 
 from app.auth import Access, access, current_principal
 from app.db import read_beside_writers
+from app.dues.reports import with_dues_streaks
 from app.extensions import db
 from app.openapi import Blueprint
 from app.reports import periods, services, stars, study, tables
@@ -121,6 +122,7 @@ def members(args):
     report = study.with_study_hours(
         services.members_for(current_principal(), args, now), "members", now
     )
+    report = with_dues_streaks(report, now)  # issue 19: unpaid dues join the 6-month alert
     return _respond(args["format"], report, tables.members)
 
 

@@ -34,6 +34,13 @@ KINDS = {
     "compliance_gap": "三会一课未完成提醒",
     "absence_alert": "连续未参加组织生活提醒",
     "conversion_due": "预备党员转正到期提醒",
+    # the park's ledgers (issue 19)
+    "dues_owed": "党费交纳提醒",
+    "dues_month_end": "月末党费未交提醒",
+    "dues_arrears": "连续未交党费提醒",
+    "notice": "通知公告",
+    "notice_remind": "通知确认提醒",
+    "visit_overdue": "企业走访提醒",
 }
 
 PUSH_PENDING = "pending"  # waiting to be pushed (maybe after quiet hours)

@@ -18,6 +18,7 @@ from app.activities.models import ATTENDED, Activity, Attendance, AttendanceRequ
 from app.activities.services import expected_condition
 from app.extensions import db
 from app.members.models import Member
+from app.notify.ledger_rules import ledger_rules
 from app.notify.services import Reminder, quiet_until, write_reminder
 from app.org.models import Organization, OrgRole
 from app.reports.compliance import branches_with_gaps
@@ -355,6 +356,7 @@ RULES: list[Callable[[datetime], list[Reminder]]] = [
     absence_alert,
     conversion_due,
 ]
+RULES.extend(ledger_rules())  # dues, notices, visits (issue 19), kept in their own packages
 
 
 # Daily reminders are not written in quiet hours: a scheduler first started at 23:00 would

@@ -172,6 +172,8 @@ class MemberRowSchema(ma.Schema):
     excused = ma.fields.Boolean(metadata={"description": "excused by the level above today"})
     points = ma.fields.Integer()
     study_hours = ma.fields.Float(metadata={"description": "this year; the target is 32"})
+    dues_unpaid_months = ma.fields.Integer(metadata={"description": "closed months unpaid"})
+    dues_flag = ma.fields.Integer(allow_none=True, metadata={"description": "3, 5 or 6 (dues)"})
 
 
 class MembersReportSchema(ma.Schema):

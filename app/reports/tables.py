@@ -132,6 +132,7 @@ def members(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]
         Column("预警", "flag", 10),
         Column("积分", "points", 8),
         Column("学习时长(小时)", "study_hours", 14, "0.0"),
+        Column("连续未交党费(月)", "dues_unpaid_months", 16),
     ]
     title = f"{report['org_name']} {report['year']}年党员组织生活情况"
     return name(report, "党员组织生活情况", f"{report['year']}年"), title, columns, rows

@@ -8,6 +8,7 @@ from marshmallow import validate
 from app.activities.schemas import id_field, sane_time
 from app.schemas import LocalDateTime, PageArgsSchema
 from app.study.models import ITEM_KINDS, OPTION_KEYS, QUESTION_KINDS
+from app.study.render import markdown_html
 
 TAG = ma.fields.String(validate=validate.Length(min=1, max=20))
 CHOICE = ma.fields.String(
@@ -290,6 +291,10 @@ class StudyItemDetailSchema(StudyItemSchema):
     """One item with its Markdown body and its lesson questions (without answers)."""
 
     body = ma.fields.String()
+    body_html = ma.fields.Function(
+        lambda item: markdown_html(item.body),
+        metadata={"type": "string", "description": "the body as sanitised HTML"},
+    )
     questions = ma.fields.List(ma.fields.Nested(MemberQuestionSchema))
     my_result = ma.fields.Nested(LessonResultSchema, allow_none=True)
 

@@ -2,7 +2,8 @@
 
 The `web` blueprint holds what every page shares — security headers, the asset route, the
 error page. Each page area is a child blueprint registered on it — `screen` (签到大屏) and
-`console` (党建工作台, the committee's dashboard) — a module with its blueprint, its templates
+`console` (党建工作台, the committee's dashboard), `member` (the member app /m/ and the
+scanned links /c/, /i/) — a module with its blueprint, its templates
 under `templates/<area>/`, its script and styles under `static/`.
 """
 
@@ -15,6 +16,11 @@ from app.web.common import web
 
 def register_web(app: Flask) -> None:
     """Register the page blueprints on the app."""
-    from app.web import console, screen  # noqa: F401 — each attaches its blueprint to `web`
+    from app.web import (  # noqa: F401 — each attaches its blueprint
+        console,
+        member,
+        member_ledgers,
+        screen,
+    )
 
     app.register_blueprint(web)

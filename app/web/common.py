@@ -54,6 +54,8 @@ web = Blueprint("web", __name__, template_folder="templates")
 @web.after_request
 def _security_headers(response: Response) -> Response:
     for key, value in SECURITY_HEADERS.items():
+        if key == "Permissions-Policy" and key in response.headers:
+            continue  # a page that may ask for more (the check-in page: geolocation) said so
         response.headers[key] = value
     response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -22,6 +22,11 @@
     { page: "questions", href: "#/questions", label: "题库", who: "poster" },
     { page: "members", href: "#/members", label: "党员", who: "manager" },
     { page: "park", href: "#/park", label: "园区", who: "committee" },
+    // the park's ledgers (issue 19)
+    { page: "dues", href: "#/dues", label: "党费", who: "manager" },
+    { page: "notices", href: "#/notices", label: "通知", who: "manager" },
+    { page: "posts", href: "#/posts", label: "先锋岗", who: "manager" },
+    { page: "ledger", href: "#/ledger", label: "企业台账", who: "committee" },
   ];
   var BRANCH_TYPES = { branch: true, group: true };
 

@@ -1,0 +1,1 @@
+"""通知公告 Notices: audience, scheduled publishing, pins, read receipts and confirmations."""
