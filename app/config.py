@@ -43,6 +43,7 @@ class Defaults:
     PER_PAGE_MAX: int = 100
     MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024
     IMPORT_MAX_ROWS: int = 2000
+    JSON_MAX_DEPTH: int = 32  # nesting levels of a JSON body; deeper is 400 request.too_deep
 
     RATELIMIT_ENABLED: bool = True
     RATELIMIT_LOGIN: str = "10 per minute"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import flask_smorest
 import marshmallow as ma
 from swagger_ui_bundle import swagger_ui_path
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from app.errors import APIError
+from app.validation import check_loaded, load_json_body
 
 
 class ErrorBodySchema(ma.Schema):
@@ -31,6 +33,19 @@ class Parser(FlaskParser):
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         raise APIError(400, "request.malformed_json", "请求体不是合法的 JSON")
+
+    def _raw_load_json(self, req):
+        """The body, decoded with the nesting limit (a 1,000-deep body is a 400, not a 500)."""
+        if not is_json_request(req):
+            return core.missing
+        return load_json_body(req.get_data(cache=True))
+
+    def parse(self, *args, **kwargs):
+        """Parse as webargs does, then refuse what the database could not store (NUL bytes,
+        lone surrogates, integers beyond 32 bits, far-off years) — one rule for every route."""
+        data = super().parse(*args, **kwargs)
+        check_loaded(data)
+        return data
 
 
 class Blueprint(flask_smorest.Blueprint):
