@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import UTCDateTime, utcnow
 from app.extensions import db
 
-
 ONCE_ACTIONS = "action IN ('points.revoke', 'points.adjust')"
 
 
