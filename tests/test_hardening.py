@@ -96,3 +96,143 @@ def test_far_future_datetimes_in_bodies(client, park):
     response = _post(client, "/api/v1/activities", body, park.headers.admin)
     assert response.status_code == 400
     assert set(response.json["error"]["details"]["fields"]) == {"starts_at", "ends_at"}
+
+
+# --- item 3: inviting outside the caller's subtree waits for the other side -----------------
+
+
+def _create(client, park, headers, **extra):
+    from datetime import timedelta
+
+    from app.timeutil import utcnow
+
+    start = utcnow() + timedelta(minutes=10)
+    body = {
+        "org_id": park.branch_a.id,
+        "type": "theme_day",
+        "title": "联合主题党日",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=1)).isoformat(),
+        "publish": True,
+        **extra,
+    }
+    response = _post(client, "/api/v1/activities", body, headers)
+    assert response.status_code == 201, response.text
+    return response.json
+
+
+def _sheet_ids(client, park, activity_id):
+    sheet = client.get(
+        f"/api/v1/activities/{activity_id}/attendance", headers=park.headers.secretary_a
+    )
+    assert sheet.status_code == 200, sheet.text
+    return {row["member_id"] for row in sheet.json["items"]}
+
+
+def test_pulling_the_whole_park_in_waits_for_its_acceptance(client, park):
+    """A branch secretary inviting the park (or a member of another branch): pending; no
+    sheet row, no mark, no visibility, no reminder for them until the park accepts."""
+    from app.activities.models import Activity
+    from app.activities.services import expected_members
+    from app.extensions import db
+
+    made = _create(
+        client,
+        park,
+        park.headers.secretary_a,
+        invited_org_ids=[park.park.id],
+        invited_member_ids=[park.member_b.id],
+    )
+    assert made["invited_org_ids"] == [] and made["invited_member_ids"] == []
+    assert made["pending_org_ids"] == [park.park.id]
+    assert made["pending_member_ids"] == [park.member_b.id]
+    activity_id = made["id"]
+    assert park.member_b.id not in _sheet_ids(client, park, activity_id)
+    expected = {m.id for m in expected_members(db.session.get(Activity, activity_id))}
+    assert park.member_b.id not in expected and park.member_a.id in expected  # no reminders
+    mark = client.put(
+        f"/api/v1/activities/{activity_id}/attendance/{park.member_b.id}",
+        json={"status": "present", "reason": "现场补录"},
+        headers=park.headers.secretary_a,
+    )
+    assert mark.status_code in (403, 404, 409), mark.text  # not expected: nothing written
+    seen = client.get(f"/api/v1/activities/{activity_id}", headers=park.headers.member_b)
+    assert seen.status_code in (403, 404)
+    listed = client.get("/api/v1/activities", headers=park.headers.member_b).json["items"]
+    assert activity_id not in {a["id"] for a in listed}
+
+    # the branch secretary cannot accept on the park's behalf
+    refused = _post(
+        client,
+        f"/api/v1/activities/{activity_id}/invitations/accept",
+        {"org_id": park.park.id},
+        park.headers.secretary_a,
+    )
+    assert refused.status_code == 404
+    # the park's secretary sees both invitations and accepts them
+    inbox = client.get("/api/v1/activities/invitations", headers=park.headers.committee).json
+    assert {(i["kind"], i["org_id"] or i["member_id"]) for i in inbox} == {
+        ("org", park.park.id),
+        ("member", park.member_b.id),
+    }
+    for body in ({"org_id": park.park.id}, {"member_id": park.member_b.id}):
+        answer = _post(
+            client,
+            f"/api/v1/activities/{activity_id}/invitations/accept",
+            body,
+            park.headers.committee,
+        )
+        assert answer.status_code == 200 and answer.json["status"] == "accepted", answer.text
+    assert park.member_b.id in _sheet_ids(client, park, activity_id)
+    seen = client.get(f"/api/v1/activities/{activity_id}", headers=park.headers.member_b)
+    assert seen.status_code == 200
+    assert client.get("/api/v1/activities/invitations", headers=park.headers.committee).json == []
+
+
+def test_inviting_inside_the_own_subtree_is_immediate(client, park):
+    """The park's secretary inviting branch B from a park activity needs no acceptance."""
+    made = _create(client, park, park.headers.committee, invited_member_ids=[park.member_b.id])
+    assert made["invited_member_ids"] == [park.member_b.id] and made["pending_member_ids"] == []
+
+
+def test_a_declined_invitation_is_gone(client, park):
+    """Declining removes the invitation; answering again is a 404."""
+    made = _create(client, park, park.headers.secretary_a, invited_org_ids=[park.branch_b.id])
+    url = f"/api/v1/activities/{made['id']}/invitations/decline"
+    first = _post(client, url, {"org_id": park.branch_b.id}, park.headers.committee)
+    assert first.status_code == 200 and first.json["status"] == "declined"
+    again = _post(client, url, {"org_id": park.branch_b.id}, park.headers.committee)
+    assert again.status_code == 404
+
+
+# --- item 10: out-of-scope ids answer exactly like missing ones -------------------------------
+
+
+def test_invited_ids_of_another_park_answer_like_missing_ones(client, park, make_org, make_member):
+    """A member or org of another park is a 404 with the same body as an id never issued."""
+    other_park = make_org("另一园区", "general_committee")
+    stranger = make_member(make_org("外园支部", "branch", other_park))
+    answers = {}
+    for label, extra in {
+        "member_elsewhere": {"invited_member_ids": [stranger.id]},
+        "member_missing": {"invited_member_ids": [2_000_000]},
+        "org_elsewhere": {"invited_org_ids": [other_park.id]},
+        "org_missing": {"invited_org_ids": [2_000_000]},
+    }.items():
+        response = _post(
+            client,
+            "/api/v1/activities",
+            {
+                "org_id": park.branch_a.id,
+                "type": "theme_day",
+                "title": "t",
+                "starts_at": "2030-01-01T10:00:00+08:00",
+                "ends_at": "2030-01-01T11:00:00+08:00",
+                **extra,
+            },
+            park.headers.secretary_a,
+        )
+        answers[label] = (response.status_code, response.json)
+    assert answers["member_elsewhere"] == answers["member_missing"]
+    assert answers["org_elsewhere"] == answers["org_missing"]
+    assert answers["member_missing"][0] == 404

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import exists, or_, select, union
 from sqlalchemy.orm import aliased, selectinload
 
+from app.activities import invitations
 from app.activities.models import (
     ACTIVITY_STATUS_LABELS,
     ACTIVITY_TYPE_LABELS,
@@ -75,10 +76,6 @@ def can_run_checkin(principal: Principal, activity: Activity) -> bool:
     )
 
 
-def _root(org: Organization) -> str:
-    return org.path.split("/")[1]
-
-
 def is_expected(activity: Activity, member: Member) -> bool:
     """Whether a member is expected: the hosting subtree, an invited org's subtree, or invited."""
     if not member.is_active:
@@ -93,7 +90,8 @@ def expected_condition(activity: Activity):
     """SQL condition on Member joined to its Organization: expected at `activity`."""
     paths = [activity.org.path, *(o.path for o in activity.invited_orgs)]
     invited = select(activity_invited_members.c.member_id).where(
-        activity_invited_members.c.activity_id == activity.id
+        activity_invited_members.c.activity_id == activity.id,
+        activity_invited_members.c.status == "accepted",
     )
     return Member.is_active.is_(True) & or_(
         path_filter(Organization.path, paths), Member.id.in_(invited)
@@ -123,10 +121,12 @@ def member_expected_condition(member: Member):
     expected_ids = union(
         select(hosted.id).where(hosted.org_id.in_(ancestors)),
         select(activity_invited_orgs.c.activity_id).where(
-            activity_invited_orgs.c.org_id.in_(ancestors)
+            activity_invited_orgs.c.org_id.in_(ancestors),
+            activity_invited_orgs.c.status == "accepted",
         ),
         select(activity_invited_members.c.activity_id).where(
-            activity_invited_members.c.member_id == member.id
+            activity_invited_members.c.member_id == member.id,
+            activity_invited_members.c.status == "accepted",
         ),
     )
     return Activity.id.in_(expected_ids)
@@ -198,37 +198,6 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
 # --- writing -------------------------------------------------------------------------------
 
 
-def _invited_orgs(host: Organization, ids: list[int]) -> list[Organization]:
-    orgs = []
-    for org_id in dict.fromkeys(ids):
-        if org_id == host.id:
-            continue
-        org = get_org(org_id)
-        if _root(org) != _root(host):
-            raise APIError(
-                403, "activity.invite_out_of_scope", "只能邀请本园区内的组织", {"org_id": org_id}
-            )
-        orgs.append(org)
-    return orgs
-
-
-def _invited_members(host: Organization, ids: list[int]) -> list[Member]:
-    members = []
-    for member_id in dict.fromkeys(ids):
-        member = db.session.get(Member, member_id)
-        if member is None or not member.is_active:
-            raise not_found("党员")
-        if _root(member.org) != _root(host):
-            raise APIError(
-                403,
-                "activity.invite_out_of_scope",
-                "只能邀请本园区内的党员",
-                {"member_id": member_id},
-            )
-        members.append(member)
-    return members
-
-
 def _apply_geofence(activity: Activity, geofence: dict[str, Any] | None) -> None:
     if geofence is None:
         activity.geofence_lat = activity.geofence_lng = activity.geofence_radius_m = None
@@ -271,10 +240,11 @@ def create_activity(principal: Principal, data: dict[str, Any], now: datetime) -
     )
     set_window(activity)
     _apply_geofence(activity, data.get("geofence"))
-    activity.invited_orgs = _invited_orgs(org, data.get("invited_org_ids") or [])
-    activity.invited_members = _invited_members(org, data.get("invited_member_ids") or [])
     db.session.add(activity)
     db.session.flush()
+    invitations.apply_invitations(
+        principal, activity, data.get("invited_org_ids") or [], data.get("invited_member_ids") or []
+    )
     return activity
 
 
@@ -309,10 +279,10 @@ def update_activity(
             setattr(activity, key, data[key].strip())
     if "geofence" in data:
         _apply_geofence(activity, data["geofence"])
-    if "invited_org_ids" in data:
-        activity.invited_orgs = _invited_orgs(activity.org, data["invited_org_ids"])
-    if "invited_member_ids" in data:
-        activity.invited_members = _invited_members(activity.org, data["invited_member_ids"])
+    if "invited_org_ids" in data or "invited_member_ids" in data:
+        invitations.apply_invitations(
+            principal, activity, data.get("invited_org_ids"), data.get("invited_member_ids")
+        )
     set_window(activity)
     activity.updated_at = now
     db.session.flush()
@@ -434,6 +404,7 @@ def list_activities(principal: Principal, args: dict[str, Any], now: datetime) -
             .join(invited, invited.id == activity_invited_orgs.c.org_id)
             .where(
                 activity_invited_orgs.c.activity_id == Activity.id,
+                activity_invited_orgs.c.status == "accepted",
                 path_filter(invited.path, read_paths),
             )
         )

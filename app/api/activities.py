@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.activities import attendance, checkins, qrcodes, services
+from app.activities import attendance, checkins, invitations, qrcodes, services
 from app.activities.schemas import (
     ActivityCreateSchema,
     ActivityListArgsSchema,
@@ -13,6 +13,9 @@ from app.activities.schemas import (
     AttendanceSchema,
     CancelSchema,
     CheckinCodeSchema,
+    InvitationAnswerSchema,
+    InvitationResultSchema,
+    InvitationSchema,
     LiveSchema,
     ManualStatusSchema,
     ReasonSchema,
@@ -51,6 +54,44 @@ def create_activity(data):
     activity = services.create_activity(current_principal(), data, now)
     db.session.commit()
     return services.decorate([activity], now)[0]
+
+
+@blp.route("/invitations", methods=["GET"])
+@blp.response(200, InvitationSchema(many=True))
+@access(Access.STAFF)
+def pending_invitations():
+    """Invitations from other branches to the caller's orgs or members, awaiting an answer."""
+    return invitations.pending_for(current_principal())
+
+
+def _answer(data, activity_id, accept: bool):
+    result = invitations.respond(
+        current_principal(),
+        activity_id,
+        org_id=data.get("org_id"),
+        member_id=data.get("member_id"),
+        accept=accept,
+    )
+    db.session.commit()
+    return result
+
+
+@blp.route("/<int:activity_id>/invitations/accept", methods=["POST"])
+@blp.arguments(InvitationAnswerSchema)
+@blp.response(200, InvitationResultSchema)
+@access(Access.STAFF)
+def accept_invitation(data, activity_id):
+    """The invited side's secretary accepts: their members are expected from now on."""
+    return _answer(data, activity_id, accept=True)
+
+
+@blp.route("/<int:activity_id>/invitations/decline", methods=["POST"])
+@blp.arguments(InvitationAnswerSchema)
+@blp.response(200, InvitationResultSchema)
+@access(Access.STAFF)
+def decline_invitation(data, activity_id):
+    """The invited side's secretary declines: the invitation is removed."""
+    return _answer(data, activity_id, accept=False)
 
 
 @blp.route("/<int:activity_id>", methods=["GET"])

@@ -101,7 +101,13 @@ def expected_pairs(where, scope_path: str | None = None):
     inv, sub2 = aliased(Organization), aliased(Organization)
     by_org = (
         select(Activity.id, Member.id, *member_cols)
-        .join(activity_invited_orgs, activity_invited_orgs.c.activity_id == Activity.id)
+        .join(
+            activity_invited_orgs,
+            and_(
+                activity_invited_orgs.c.activity_id == Activity.id,
+                activity_invited_orgs.c.status == "accepted",  # pending: not expected yet
+            ),
+        )
         .join(inv, inv.id == activity_invited_orgs.c.org_id)
         .join(sub2, sub2.path.like(inv.path + "%"))
         .join(Member, and_(Member.org_id == sub2.id, Member.is_active.is_(True)))
@@ -110,7 +116,13 @@ def expected_pairs(where, scope_path: str | None = None):
     own_org = aliased(Organization)
     by_member = (
         select(Activity.id, Member.id, *member_cols)
-        .join(activity_invited_members, activity_invited_members.c.activity_id == Activity.id)
+        .join(
+            activity_invited_members,
+            and_(
+                activity_invited_members.c.activity_id == Activity.id,
+                activity_invited_members.c.status == "accepted",
+            ),
+        )
         .join(
             Member,
             and_(Member.id == activity_invited_members.c.member_id, Member.is_active.is_(True)),
