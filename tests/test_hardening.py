@@ -236,3 +236,37 @@ def test_invited_ids_of_another_park_answer_like_missing_ones(client, park, make
     assert answers["member_elsewhere"] == answers["member_missing"]
     assert answers["org_elsewhere"] == answers["org_missing"]
     assert answers["member_missing"][0] == 404
+
+
+def test_role_grants_do_not_reveal_console_users_or_members(client, park, make_user):
+    """A secretary granting a role to a console user or member outside their subtree gets the
+    very answer a never-issued id gets (no username, no 403-vs-404)."""
+    outsider = make_user("outsider", display_name="外园区管理员")
+    url = f"/api/v1/orgs/{park.branch_a.id}/roles"
+    answers = {}
+    for label, body in {
+        "committee_user": {"user_id": park.committee.id, "role": "discipline"},
+        "admin_user": {"user_id": park.admin.id, "role": "discipline"},
+        "lone_user": {"user_id": outsider.id, "role": "discipline"},
+        "missing_user": {"user_id": 2_000_000, "role": "discipline"},
+    }.items():
+        response = _post(client, url, body, park.headers.secretary_a)
+        answers[label] = (response.status_code, response.json)
+    assert answers["missing_user"][0] == 404
+    assert {v == answers["missing_user"] for v in answers.values()} == {True}
+    assert "外园区" not in json.dumps(answers, ensure_ascii=False)
+    member_b = _post(
+        client, url, {"member_id": park.member_b.id, "role": "discipline"}, park.headers.secretary_a
+    )
+    missing = _post(
+        client, url, {"member_id": 2_000_000, "role": "discipline"}, park.headers.secretary_a
+    )
+    assert (member_b.status_code, member_b.json) == (missing.status_code, missing.json)
+    assert missing.status_code == 404
+    # in scope still works: the admin grants the lone user; a member of the own branch
+    ok = _post(client, url, {"user_id": outsider.id, "role": "discipline"}, park.headers.admin)
+    assert ok.status_code == 201, ok.text
+    own = _post(
+        client, url, {"member_id": park.member_a.id, "role": "publicity"}, park.headers.secretary_a
+    )
+    assert own.status_code == 201, own.text

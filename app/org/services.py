@@ -306,20 +306,40 @@ def branch_warnings(org: Organization, st: OrgStats) -> list[dict[str, str]]:
     return out
 
 
+def _user_in_scope(principal: Principal, user) -> bool:
+    """A console user the caller may see: admins see all; others see non-admin users who hold
+    a role, or are linked to a member, inside the caller's readable subtree."""
+    if principal.is_admin:
+        return True
+    if user.is_admin:
+        return False
+    paths = principal.read_paths() or []
+    if user.member_id is not None:
+        member = db.session.get(Member, user.member_id)
+        if member is not None and member.org.path.startswith(tuple(paths)):
+            return True
+    held = db.session.scalars(
+        select(Organization.path)
+        .join(OrgRole, OrgRole.org_id == Organization.id)
+        .where(OrgRole.user_id == user.id)
+    ).all()
+    return bool(held) and all(path.startswith(tuple(paths)) for path in held)
+
+
 def grant_role(principal: Principal, org_id: int, data: dict[str, Any]) -> OrgRole:
     """Give a member or console user a role on an org the caller manages."""
     from app.accounts.models import User
 
     org = get_org(org_id)
     principal.require_manage(org)
+    # out-of-scope holders answer exactly like missing ones: no probing ids for names
     if data.get("member_id") is not None:
         holder = db.session.get(Member, data["member_id"])
-        if holder is None or not holder.is_active:
+        if holder is None or not holder.is_active or not principal.can_read_org(holder.org):
             raise not_found("党员")
-        principal.require_read(holder.org)
     else:
         holder = db.session.get(User, data["user_id"])
-        if holder is None or not holder.is_active:
+        if holder is None or not holder.is_active or not _user_in_scope(principal, holder):
             raise not_found("用户")
     existing = db.session.scalar(
         select(OrgRole).where(
