@@ -308,7 +308,8 @@ def branch_warnings(org: Organization, st: OrgStats) -> list[dict[str, str]]:
 
 def _user_in_scope(principal: Principal, user) -> bool:
     """A console user the caller may see: admins see all; others see non-admin users who hold
-    a role, or are linked to a member, inside the caller's readable subtree."""
+    roles, or are linked to a member, only inside the caller's readable subtree; an unplaced
+    account only a committee's manager sees."""
     if principal.is_admin:
         return True
     if user.is_admin:
@@ -323,7 +324,23 @@ def _user_in_scope(principal: Principal, user) -> bool:
         .join(OrgRole, OrgRole.org_id == Organization.id)
         .where(OrgRole.user_id == user.id)
     ).all()
-    return bool(held) and all(path.startswith(tuple(paths)) for path in held)
+    if held:
+        return all(path.startswith(tuple(paths)) for path in held)
+    # an account nobody has placed yet (a new 党建指导员) is placed by a committee, never a branch
+    return user.member_id is None and any(
+        g.manages and g.org_id in _committee_ids(principal) for g in principal.grants
+    )
+
+
+def _committee_ids(principal: Principal) -> set[int]:
+    ids = [g.org_id for g in principal.grants]
+    return set(
+        db.session.scalars(
+            select(Organization.id).where(
+                Organization.id.in_(ids), Organization.type.not_in(MEMBER_ORG_TYPES)
+            )
+        )
+    )
 
 
 def grant_role(principal: Principal, org_id: int, data: dict[str, Any]) -> OrgRole:
