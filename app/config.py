@@ -49,6 +49,8 @@ class Defaults:
     RATELIMIT_LOGIN: str = "10 per minute"
     RATELIMIT_CHECKIN: str = "120 per minute"  # per caller: stops guessing the 6-digit code
     RATELIMIT_QUIZ: str = "30 per minute"  # per caller: daily quiz submissions
+    RATELIMIT_SEARCH: str = "30 per minute"  # per caller: member searches (`q=`)
+    RATELIMIT_IMPORT: str = "20 per hour"  # per caller: member and question imports
 
     QR_ROTATE_SECONDS: int = 15  # the check-in QR, 6-digit code and personal code rotate
     QR_GRACE_SECONDS: int = 5  # a token stays valid this long after its interval

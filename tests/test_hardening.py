@@ -270,3 +270,57 @@ def test_role_grants_do_not_reveal_console_users_or_members(client, park, make_u
         client, url, {"member_id": park.member_a.id, "role": "publicity"}, park.headers.secretary_a
     )
     assert own.status_code == 201, own.text
+
+
+# --- item 1: phone uniqueness is no oracle outside the caller's scope -------------------------
+
+
+def _import(client, headers, csv_text, org_id):
+    import io
+
+    form = {"file": (io.BytesIO(csv_text.encode("utf-8")), "m.csv"), "org_id": str(org_id)}
+    return client.post(
+        "/api/v1/members/import", data=form, headers=headers, content_type="multipart/form-data"
+    )
+
+
+def test_an_import_of_invalid_rows_reveals_no_phone(client, park):
+    """Rows with an empty name and another branch's full phone: no word about the phone."""
+    rows = "姓名,手机号\n" + "".join(f",{park.member_b.phone}\n" for _ in range(3))
+    response = _import(client, park.headers.secretary_a, rows, park.branch_a.id)
+    assert response.status_code == 400
+    text = json.dumps(response.json, ensure_ascii=False)
+    assert "已存在" not in text and "手机" not in text, text
+
+
+def test_an_out_of_scope_duplicate_is_neutral_and_names_no_row(client, park):
+    """Valid rows, one with another branch's phone: one neutral error without row numbers."""
+    rows = f"姓名,手机号\n新甲,13700000001\n新乙,{park.member_b.phone}\n新丙,13700000003\n"
+    response = _import(client, park.headers.secretary_a, rows, park.branch_a.id)
+    assert response.status_code == 400
+    error = response.json["error"]
+    assert error["code"] == "import.phone_unavailable"
+    assert "row" not in json.dumps(error) and park.member_b.phone not in json.dumps(error)
+
+
+def test_an_in_scope_duplicate_is_named_by_row(client, park):
+    """The caller's own branch: the duplicate is reported on its row, as before."""
+    rows = f"姓名,手机号\n新甲,13700000001\n新乙,{park.member_a2.phone}\n"
+    response = _import(client, park.headers.secretary_a, rows, park.branch_a.id)
+    assert response.status_code == 400
+    assert response.json["error"]["details"]["errors"] == [
+        {"row": 3, "errors": {"phone": ["该手机号已存在"]}}
+    ]
+
+
+def test_members_cannot_search_by_phone(client, park):
+    """A member reading their branch finds nobody by full phone; the secretary does."""
+    url = f"/api/v1/orgs/{park.branch_a.id}/members?q={park.member_a2.phone}"
+    as_member = client.get(url, headers=park.headers.member_a)
+    assert as_member.status_code == 200 and as_member.json["items"] == []
+    as_secretary = client.get(url, headers=park.headers.secretary_a)
+    assert [m["id"] for m in as_secretary.json["items"]] == [park.member_a2.id]
+    by_name = client.get(
+        f"/api/v1/orgs/{park.branch_a.id}/members?q=李四", headers=park.headers.member_a
+    )
+    assert [m["id"] for m in by_name.json["items"]] == [park.member_a2.id]

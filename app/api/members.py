@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.auth import Access, access, current_principal
+from app.auth import Access, access, caller_key, configured_limit, current_principal
 from app.errors import APIError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.members import importer, services
 from app.members.schemas import (
     ImportFileSchema,
@@ -64,6 +64,7 @@ def delete_member(member_id):
 @blp.arguments(ImportFormSchema, location="form")
 @blp.arguments(ImportFileSchema, location="files")
 @blp.response(201, ImportResultSchema)
+@limiter.limit(configured_limit("RATELIMIT_IMPORT"), key_func=caller_key)
 @access(Access.STAFF)
 def import_members(form, files):
     """Import members from CSV or XLSX: every row checked first, then all rows or none."""

@@ -198,6 +198,34 @@ def _default_org(principal: Principal, org_id: int) -> Organization:
     return org
 
 
+def _check_taken_phones(
+    principal: Principal,
+    seen_phones: dict[str, int],
+    errors: dict[int, dict[str, list[str]]],
+    valid: dict[int, dict[str, Any]],
+) -> int:
+    """Report numbers already taken by members the caller may read on their rows; count the
+    others (checked only when every row is otherwise valid: a file of broken rows learns
+    nothing). Inactive members keep their number (history), so it stays taken."""
+    if not seen_phones:
+        return 0
+    rows = db.session.execute(
+        select(Member.phone, Organization.path)
+        .join(Organization, Organization.id == Member.org_id)
+        .where(Member.phone.in_(list(seen_phones)))
+    ).all()
+    paths = principal.read_paths()
+    hidden = 0
+    for phone, path in rows:
+        number = seen_phones[phone]
+        if paths is None or path.startswith(tuple(paths)):
+            errors.setdefault(number, {}).setdefault("phone", []).append("该手机号已存在")
+            valid.pop(number, None)
+        else:
+            hidden += 1
+    return 0 if errors else hidden
+
+
 def import_members(
     principal: Principal, filename: str, data: bytes, default_org_id: int | None
 ) -> list[Member]:
@@ -245,15 +273,7 @@ def import_members(
         elif loaded is not None:
             valid[number] = loaded
 
-    if seen_phones:
-        # inactive members keep their number (history), so it stays taken
-        taken = set(
-            db.session.scalars(select(Member.phone).where(Member.phone.in_(list(seen_phones))))
-        )
-        for phone in taken:
-            number = seen_phones[phone]
-            errors.setdefault(number, {}).setdefault("phone", []).append("该手机号已存在")
-            valid.pop(number, None)
+    hidden = _check_taken_phones(principal, seen_phones, errors, valid)
     if errors:
         raise APIError(
             400,
@@ -263,6 +283,15 @@ def import_members(
                 "rows": len(rows) - 1,
                 "errors": [{"row": n, "errors": errors[n]} for n in sorted(errors)],
             },
+        )
+    if hidden:
+        # taken by members the caller may not see: say so without naming a row or a number,
+        # or the import becomes an oracle that unmasks 139****4153 in a few requests
+        raise APIError(
+            400,
+            "import.phone_unavailable",
+            f"有{hidden}个手机号无法登记（可能已在其他组织登记），请核对后再导入，或联系上级党组织",
+            {"count": hidden},
         )
     members = [Member(**item) for item in valid.values()]
     db.session.add_all(members)
