@@ -43,6 +43,8 @@ class Defaults:
     PER_PAGE_MAX: int = 100
     MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024
     IMPORT_MAX_ROWS: int = 2000
+    IMPORT_MAX_UNZIPPED_BYTES: int = 10 * 1024 * 1024  # an XLSX's declared inflated size
+    IMPORT_MAX_COLUMNS: int = 64  # columns read per row of an imported sheet
     JSON_MAX_DEPTH: int = 32  # nesting levels of a JSON body; deeper is 400 request.too_deep
 
     RATELIMIT_ENABLED: bool = True

@@ -71,8 +71,10 @@ def import_members(form, files):
     upload = files["file"]
     if not hasattr(upload, "read"):
         raise APIError(400, "import.no_file", "请上传 CSV 或 XLSX 文件", {"file": ["缺少文件"]})
+    data = upload.read()
+    upload.close()  # a large upload spools to a temporary file: release it at once
     members = importer.import_members(
-        current_principal(), upload.filename or "", upload.read(), form.get("org_id")
+        current_principal(), upload.filename or "", data, form.get("org_id")
     )
     db.session.commit()
     return {"imported": len(members), "member_ids": [m.id for m in members]}

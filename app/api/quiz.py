@@ -113,8 +113,10 @@ def import_questions(form, files):
     upload = files["file"]
     if not hasattr(upload, "read"):
         raise APIError(400, "import.no_file", "请上传 XLSX 文件", {"file": ["缺少文件"]})
+    data = upload.read()
+    upload.close()  # a large upload spools to a temporary file: release it at once
     questions = importer.import_questions(
-        current_principal(), upload.filename or "", upload.read(), form["org_id"], utcnow()
+        current_principal(), upload.filename or "", data, form["org_id"], utcnow()
     )
     db.session.commit()
     return {"imported": len(questions), "question_ids": [q.id for q in questions]}
