@@ -53,6 +53,13 @@ def create_app(
     app.json.ensure_ascii = False  # Chinese stays readable in answers and logs
     app.json.sort_keys = False
     check_production_secrets(app)
+    if app.config["PROXY_FIX_HOPS"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # the client address (rate limits, logs) from exactly that many trusted proxies;
+        # without it X-Forwarded-For is ignored, so a client cannot forge its address
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     _configure_logging(app)
 
     from app import models  # noqa: F401 — every model registered before migrations look

@@ -48,7 +48,9 @@ class Defaults:
     JSON_MAX_DEPTH: int = 32  # nesting levels of a JSON body; deeper is 400 request.too_deep
 
     RATELIMIT_ENABLED: bool = True
-    RATELIMIT_LOGIN: str = "10 per minute"
+    RATELIMIT_LOGIN: str = "10 per minute"  # failed password logins per account
+    RATELIMIT_LOGIN_ADDRESS: str = "60 per minute"  # failed logins/bindings per client address
+    PROXY_FIX_HOPS: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto to trust
     RATELIMIT_CHECKIN: str = "120 per minute"  # per caller: stops guessing the 6-digit code
     RATELIMIT_QUIZ: str = "30 per minute"  # per caller: daily quiz submissions
     RATELIMIT_SEARCH: str = "30 per minute"  # per caller: member searches (`q=`)
