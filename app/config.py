@@ -57,7 +57,8 @@ class Defaults:
     RATELIMIT_IMPORT: str = "20 per hour"  # per caller: member and question imports
 
     QR_ROTATE_SECONDS: int = 15  # the check-in QR, 6-digit code and personal code rotate
-    QR_GRACE_SECONDS: int = 5  # a token stays valid this long after its interval
+    QR_GRACE_SECONDS: int = 5  # a token (and the previous 6-digit code) stays valid this long
+    CHECKIN_CODE_FAILURES: str = "5 per 5 minutes"  # wrong 6-digit codes per member and activity
     CHECKIN_OPENS_BEFORE_MINUTES: int = 30  # default window, per activity overridable
     CHECKIN_CLOSES_AFTER_MINUTES: int = 30  # counted from the start
     CHECKIN_LATE_AFTER_MINUTES: int = 5  # later than start + this → `late`

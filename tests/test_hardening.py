@@ -324,3 +324,52 @@ def test_members_cannot_search_by_phone(client, park):
         f"/api/v1/orgs/{park.branch_a.id}/members?q=李四", headers=park.headers.member_a
     )
     assert [m["id"] for m in by_name.json["items"]] == [park.member_a2.id]
+
+
+# --- item 8: one wrong-code budget per member and activity, across routes -------------------
+
+
+def test_wrong_codes_spend_one_budget_across_check_in_and_scan(client, park, make_activity):
+    """Five wrong codes (check-in API and mini-program scan alike) pause that member at that
+    activity — even the right code then waits; a colleague is not affected."""
+    from app.activities import tokens
+    from app.timeutil import utcnow
+
+    meeting = make_activity(park.branch_a)
+    right = tokens.activity_code(meeting.id, tokens.window_of(utcnow()))
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for n in range(5):
+        if n % 2:
+            response = _post(client, "/api/mp/v1/scan", {"content": wrong}, park.headers.member_a)
+        else:
+            response = _post(client, "/api/v1/checkins", {"code": wrong}, park.headers.member_a)
+        assert response.status_code == 400, response.text
+    paused = _post(client, "/api/v1/checkins", {"code": right}, park.headers.member_a)
+    assert paused.status_code == 429 and paused.json["error"]["code"] == "checkin.code_paused"
+    scan = _post(client, "/api/mp/v1/scan", {"content": right}, park.headers.member_a)
+    assert scan.status_code == 429
+    colleague = _post(client, "/api/v1/checkins", {"code": right}, park.headers.secretary_a)
+    assert colleague.status_code == 201, colleague.text
+
+
+def test_the_previous_code_has_the_qr_grace_only(app, park, make_activity, principal_of):
+    """The last window's code is accepted for QR_GRACE_SECONDS (5 s) into the next window,
+    not for the whole window: a guess meets one live code, not two."""
+    from datetime import timedelta
+
+    from app.activities import checkins, tokens
+    from app.errors import APIError
+    from app.timeutil import utcnow
+
+    meeting = make_activity(park.branch_a)
+    window = tokens.window_of(utcnow())
+    previous = tokens.activity_code(meeting.id, window - 1)
+    start = tokens.window_start(window)
+    member = principal_of(park.member_a)
+    with pytest.raises(APIError) as refused:
+        checkins.check_in(member, {"code": previous}, start + timedelta(seconds=8))
+    assert refused.value.code == "checkin.code_invalid"
+    attendance, created = checkins.check_in(
+        member, {"code": previous}, start + timedelta(seconds=3)
+    )
+    assert created and attendance.activity_id == meeting.id
