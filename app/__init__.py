@@ -167,6 +167,12 @@ def _request_hooks(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         has_body = request.content_length or request.headers.get("Transfer-Encoding")
+        if request.content_length is None and has_body:
+            # a chunked body has no length to check up front, and werkzeug's reader stops
+            # quietly at MAX_CONTENT_LENGTH (a cut body then looks malformed): read it once,
+            # cached for every parser, and one byte more — past the limit that raises 413
+            request.get_data(cache=True)
+            request.stream.read(1)
         if (
             request.method in ("POST", "PUT", "PATCH")
             and has_body

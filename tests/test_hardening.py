@@ -373,3 +373,43 @@ def test_the_previous_code_has_the_qr_grace_only(app, park, make_activity, princ
         member, {"code": previous}, start + timedelta(seconds=3)
     )
     assert created and attendance.activity_id == meeting.id
+
+
+# --- item 11: smaller ones --------------------------------------------------------------------
+
+
+def _chunked(client, url, body: bytes, content_type="application/json"):
+    import io
+
+    return client.post(
+        url,
+        input_stream=io.BytesIO(body),
+        headers={"Transfer-Encoding": "chunked", "Content-Type": content_type},
+        environ_overrides={"wsgi.input_terminated": True},  # as gunicorn and werkzeug set it
+    )
+
+
+def test_a_chunked_body_over_the_limit_is_413(client, app):
+    """60 MiB sent chunked (no Content-Length): the documented 413, not a 400."""
+    big = b'{"username": "' + b"a" * (60 * 1024 * 1024) + b'", "password": "x"}'
+    response = _chunked(client, "/api/v1/auth/login", big)
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "request.too_large"
+    small = _chunked(client, "/api/v1/auth/login", b'{"username": "nobody", "password": "x"}')
+    assert small.status_code == 401  # a chunked body under the limit is read whole
+
+
+def test_report_endpoints_document_their_json_default(client):
+    """The 200 of every report lists the JSON report (the default) beside CSV and XLSX."""
+    spec = client.get("/api/openapi.json").json
+    reports = {p: i for p, i in spec["paths"].items() if p.startswith("/api/v1/reports/")}
+    documented = {
+        path: set(item["get"]["responses"]["200"]["content"])
+        for path, item in reports.items()
+        if "get" in item and "text/csv" in item["get"]["responses"]["200"].get("content", {})
+    }
+    assert len(documented) >= 5
+    for path, media in documented.items():
+        assert "application/json" in media, path
+        schema = reports[path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert schema["schema"]["$ref"].startswith("#/components/schemas/"), path
