@@ -10,7 +10,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from app.errors import APIError
-from app.validation import check_loaded, load_json_body
+from app.validation import INT_MAX, INT_MIN, check_loaded, load_json_body
 
 # Swagger UI sets inline styles on its elements; scripts only from this server
 DOCS_CSP = "; ".join(
@@ -26,6 +26,18 @@ DOCS_CSP = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+
+
+def _integer_bounds(self, field, ret, **kwargs) -> dict:
+    """Integers a client sends fit the database's INTEGER (`app.validation.check_loaded`)."""
+    if not isinstance(field, ma.fields.Integer) or field.dump_only:
+        return {}
+    bounds = {}
+    if "minimum" not in ret:
+        bounds["minimum"] = INT_MIN
+    if "maximum" not in ret:
+        bounds["maximum"] = INT_MAX
+    return bounds
 
 
 class ErrorBodySchema(ma.Schema):
@@ -74,6 +86,11 @@ class Api(flask_smorest.Api):
     """smorest Api documenting our envelope; error handling lives in app.errors instead."""
 
     ERROR_SCHEMA = ErrorEnvelopeSchema
+
+    def _init_spec(self, *args, **kwargs):
+        """The spec, documenting the parser's integer bounds on every integer a client sends."""
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_integer_bounds)
 
     def _register_error_handlers(self):
         """app.errors registers the one handler set for every failure."""

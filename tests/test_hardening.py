@@ -147,6 +147,8 @@ def test_pulling_the_whole_park_in_waits_for_its_acceptance(client, park):
     assert made["pending_org_ids"] == [park.park.id]
     assert made["pending_member_ids"] == [park.member_b.id]
     activity_id = made["id"]
+    shown = client.get(f"/api/v1/activities/{activity_id}", headers=park.headers.secretary_a)
+    assert shown.json["pending_org_ids"] == [park.park.id]
     assert park.member_b.id not in _sheet_ids(client, park, activity_id)
     expected = {m.id for m in expected_members(db.session.get(Activity, activity_id))}
     assert park.member_b.id not in expected and park.member_a.id in expected  # no reminders

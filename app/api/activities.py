@@ -98,8 +98,12 @@ def decline_invitation(data, activity_id):
 @blp.response(200, ActivitySchema)
 @access(Access.AUTHENTICATED)
 def get_activity(activity_id):
-    """One activity with its phase and check-in window."""
-    activity = services.get_readable_activity(current_principal(), activity_id)
+    """One activity with its phase and check-in window (and, for its managers, the
+    invitations still awaiting acceptance)."""
+    principal = current_principal()
+    activity = services.get_readable_activity(principal, activity_id)
+    if principal.can_manage_org(activity.org):
+        invitations.attach_pending(activity)
     return services.decorate([activity], utcnow())[0]
 
 
