@@ -12,6 +12,7 @@ from app.auth import Principal, path_filter
 from app.errors import APIError, not_found
 from app.extensions import db
 from app.members.models import Member
+from app.org.holders import user_in_scope
 from app.org.models import (
     COMMITTEE_ROLES,
     ORG_TYPE_LABELS,
@@ -306,43 +307,6 @@ def branch_warnings(org: Organization, st: OrgStats) -> list[dict[str, str]]:
     return out
 
 
-def _user_in_scope(principal: Principal, user) -> bool:
-    """A console user the caller may see: admins see all; others see non-admin users who hold
-    roles, or are linked to a member, only inside the caller's readable subtree; an unplaced
-    account only a committee's manager sees."""
-    if principal.is_admin:
-        return True
-    if user.is_admin:
-        return False
-    paths = principal.read_paths() or []
-    if user.member_id is not None:
-        member = db.session.get(Member, user.member_id)
-        if member is not None and member.org.path.startswith(tuple(paths)):
-            return True
-    held = db.session.scalars(
-        select(Organization.path)
-        .join(OrgRole, OrgRole.org_id == Organization.id)
-        .where(OrgRole.user_id == user.id)
-    ).all()
-    if held:
-        return all(path.startswith(tuple(paths)) for path in held)
-    # an account nobody has placed yet (a new 党建指导员) is placed by a committee, never a branch
-    return user.member_id is None and any(
-        g.manages and g.org_id in _committee_ids(principal) for g in principal.grants
-    )
-
-
-def _committee_ids(principal: Principal) -> set[int]:
-    ids = [g.org_id for g in principal.grants]
-    return set(
-        db.session.scalars(
-            select(Organization.id).where(
-                Organization.id.in_(ids), Organization.type.not_in(MEMBER_ORG_TYPES)
-            )
-        )
-    )
-
-
 def grant_role(principal: Principal, org_id: int, data: dict[str, Any]) -> OrgRole:
     """Give a member or console user a role on an org the caller manages."""
     from app.accounts.models import User
@@ -356,7 +320,7 @@ def grant_role(principal: Principal, org_id: int, data: dict[str, Any]) -> OrgRo
             raise not_found("党员")
     else:
         holder = db.session.get(User, data["user_id"])
-        if holder is None or not holder.is_active or not _user_in_scope(principal, holder):
+        if holder is None or not holder.is_active or not user_in_scope(principal, holder):
             raise not_found("用户")
     existing = db.session.scalar(
         select(OrgRole).where(
