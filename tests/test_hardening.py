@@ -415,3 +415,23 @@ def test_report_endpoints_document_their_json_default(client):
         assert "application/json" in media, path
         schema = reports[path]["get"]["responses"]["200"]["content"]["application/json"]
         assert schema["schema"]["$ref"].startswith("#/components/schemas/"), path
+
+
+class TestCodeBudgetWithoutRedis:
+    @pytest.fixture
+    def app_config(self):
+        """A REDIS_URL nobody answers on (revocation and the budget fall back)."""
+        return {"REDIS_URL": "redis://127.0.0.1:1/0"}
+
+    def test_check_in_goes_on_when_the_budget_store_is_away(self, client, park, make_activity):
+        """A wrong code is still a 400 and the right one still a 201 — not a 500."""
+        from app.activities import tokens
+        from app.timeutil import utcnow
+
+        meeting = make_activity(park.branch_a)
+        right = tokens.activity_code(meeting.id, tokens.window_of(utcnow()))
+        wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+        response = _post(client, "/api/v1/checkins", {"code": wrong}, park.headers.member_a)
+        assert response.status_code == 400
+        response = _post(client, "/api/v1/checkins", {"code": right}, park.headers.member_a)
+        assert response.status_code == 201, response.text

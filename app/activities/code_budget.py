@@ -10,6 +10,7 @@ failure writes one: a correct code costs nothing, and no database statement is a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from flask import current_app
@@ -20,6 +21,7 @@ from limits.strategies import FixedWindowRateLimiter
 from app.errors import APIError
 
 NAMESPACE = "checkin-code-failures"
+log = logging.getLogger(__name__)
 
 
 def _limiter() -> FixedWindowRateLimiter:
@@ -39,14 +41,23 @@ def _budget():
 def spent(member_id: int, activity_ids: Iterable[int]) -> set[int]:
     """The activities where this member has used up their wrong-code budget."""
     limiter, budget = _limiter(), _budget()
-    return {a for a in activity_ids if not limiter.test(budget, NAMESPACE, str(member_id), str(a))}
+    try:
+        return {
+            a for a in activity_ids if not limiter.test(budget, NAMESPACE, str(member_id), str(a))
+        }
+    except Exception:  # Redis away: check-ins go on (the per-caller rate limit still holds)
+        log.warning("check-in code budget unavailable", exc_info=True)
+        return set()
 
 
 def record_failure(member_id: int, activity_ids: Iterable[int]) -> None:
     """Spend one attempt of the member's budget at each activity the wrong code was tried on."""
     limiter, budget = _limiter(), _budget()
-    for activity_id in activity_ids:
-        limiter.hit(budget, NAMESPACE, str(member_id), str(activity_id))
+    try:
+        for activity_id in activity_ids:
+            limiter.hit(budget, NAMESPACE, str(member_id), str(activity_id))
+    except Exception:
+        log.warning("check-in code budget unavailable", exc_info=True)
 
 
 def paused() -> APIError:
