@@ -54,6 +54,13 @@ def create_app(
     app.json.ensure_ascii = False  # Chinese stays readable in answers and logs
     app.json.sort_keys = False
     check_production_secrets(app)
+    if app.config["PROXY_FIX_HOPS"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # the client address (rate limits, logs) from exactly that many trusted proxies;
+        # without it X-Forwarded-For is ignored, so a client cannot forge its address
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     _configure_logging(app)
 
     from app import models  # noqa: F401 — every model registered before migrations look
@@ -183,6 +190,12 @@ def _request_hooks(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         has_body = request.content_length or request.headers.get("Transfer-Encoding")
+        if request.content_length is None and has_body:
+            # a chunked body has no length to check up front, and werkzeug's reader stops
+            # quietly at MAX_CONTENT_LENGTH (a cut body then looks malformed): read it once,
+            # cached for every parser, and one byte more — past the limit that raises 413
+            request.get_data(cache=True)
+            request.stream.read(1)
         if (
             request.method in ("POST", "PUT", "PATCH")
             and has_body

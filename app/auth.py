@@ -242,6 +242,11 @@ def login_rate_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
 
 
+def configured_limit(key: str) -> Callable[[], str]:
+    """A Flask-Limiter limit read from the configuration key at request time."""
+    return lambda: current_app.config[key]
+
+
 def current_principal() -> Principal:
     """The principal of the current request (set by the access decorator)."""
     principal = g.get("principal")

@@ -51,14 +51,22 @@ class Defaults:
     ATTACHMENT_DIR: str = ""  # meeting-record files; empty → instance/attachments
     ATTACHMENT_MAX_BYTES: int = 4 * 1024 * 1024  # one photo or PDF of the minutes
     ATTACHMENT_MAX_PER_ACTIVITY: int = 20
+    IMPORT_MAX_UNZIPPED_BYTES: int = 10 * 1024 * 1024  # an XLSX's declared inflated size
+    IMPORT_MAX_COLUMNS: int = 64  # columns read per row of an imported sheet
+    JSON_MAX_DEPTH: int = 32  # nesting levels of a JSON body; deeper is 400 request.too_deep
 
     RATELIMIT_ENABLED: bool = True
-    RATELIMIT_LOGIN: str = "10 per minute"
+    RATELIMIT_LOGIN: str = "10 per minute"  # failed password logins per account
+    RATELIMIT_LOGIN_ADDRESS: str = "60 per minute"  # failed logins/bindings per client address
+    PROXY_FIX_HOPS: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto to trust
     RATELIMIT_CHECKIN: str = "120 per minute"  # per caller: stops guessing the 6-digit code
     RATELIMIT_QUIZ: str = "30 per minute"  # per caller: daily quiz submissions
+    RATELIMIT_SEARCH: str = "30 per minute"  # per caller: member searches (`q=`)
+    RATELIMIT_IMPORT: str = "20 per hour"  # per caller: member and question imports
 
     QR_ROTATE_SECONDS: int = 15  # the check-in QR, 6-digit code and personal code rotate
-    QR_GRACE_SECONDS: int = 5  # a token stays valid this long after its interval
+    QR_GRACE_SECONDS: int = 5  # a token (and the previous 6-digit code) stays valid this long
+    CHECKIN_CODE_FAILURES: str = "5 per 5 minutes"  # wrong 6-digit codes per member and activity
     CHECKIN_OPENS_BEFORE_MINUTES: int = 30  # default window, per activity overridable
     CHECKIN_CLOSES_AFTER_MINUTES: int = 30  # counted from the start
     CHECKIN_LATE_AFTER_MINUTES: int = 5  # later than start + this → `late`

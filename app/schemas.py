@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import current_app
 
 from app.timeutil import ensure_aware, to_local
+from app.validation import YEAR_MAX, YEAR_MESSAGE, YEAR_MIN
 
 
 class LocalDateTime(ma.fields.DateTime):
@@ -21,6 +22,8 @@ class LocalDateTime(ma.fields.DateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
+        if not YEAR_MIN <= parsed.year <= YEAR_MAX:  # before zone arithmetic can overflow
+            raise ma.ValidationError(YEAR_MESSAGE)
         return ensure_aware(parsed)
 
 

@@ -13,11 +13,11 @@ from app.auth import (
     caller_key,
     checkin_rate_limit,
     current_principal,
-    login_rate_limit,
     principal_for,
 )
 from app.errors import APIError
 from app.extensions import db, limiter
+from app.limits import login_limits
 from app.openapi import Blueprint
 from app.timeutil import utcnow
 from miniprogram_api import services
@@ -37,7 +37,7 @@ blp = Blueprint("mp", __name__, url_prefix="/api/mp/v1", description="Mini-progr
 @blp.route("/login", methods=["POST"])
 @blp.arguments(WxLoginSchema)
 @blp.response(200, WxLoginResultSchema)
-@limiter.limit(login_rate_limit)
+@login_limits(per_account=False)
 @access(Access.PUBLIC)
 def wx_login(data):
     """wx.login() code → tokens for a bound member, or `{needs_binding, bind_token}`."""
@@ -51,7 +51,7 @@ def wx_login(data):
 @blp.route("/bind", methods=["POST"])
 @blp.arguments(BindSchema)
 @blp.response(200, TokenPairSchema)
-@limiter.limit(login_rate_limit)
+@login_limits(per_account=False)
 @access(Access.PUBLIC)
 def bind(data):
     """Bind this WeChat account to the member named by the invite code (once per invite)."""

@@ -56,8 +56,9 @@ def test_create_with_fixed_fields_and_defaults(client, park):
     assert a["checkin_closes_at"] == "2030-05-15T09:30:00+08:00"
     assert a["late_at"] == "2030-05-15T09:05:00+08:00"
     assert a["geofence"] == {"lat": 31.85, "lng": 106.75, "radius_m": 300}
-    assert a["invited_org_ids"] == [park.branch_b.id]
-    assert a["invited_member_ids"] == [park.member_b.id]
+    # branch B is outside secretary A's subtree: invited, but pending until B accepts
+    assert a["invited_org_ids"] == [] and a["pending_org_ids"] == [park.branch_b.id]
+    assert a["invited_member_ids"] == [] and a["pending_member_ids"] == [park.member_b.id]
     assert a["phase"] == "upcoming"
 
 
@@ -144,7 +145,8 @@ def test_create_scope(client, park, make_org):
         json=body(park.branch_a, invited_org_ids=[other_park.id]),
         headers=park.headers.secretary_a,
     )
-    assert r.status_code == 403 and r.json["error"]["code"] == "activity.invite_out_of_scope"
+    # another park's org answers exactly like a missing one (issue 16: no id oracle)
+    assert r.status_code == 404 and r.json["error"]["code"] == "not_found"
 
 
 def test_read_scope(client, park, make_activity):

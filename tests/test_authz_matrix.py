@@ -16,10 +16,11 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import insert
 
 from app.accounts.models import MemberDevice
 from app.activities import tokens
-from app.activities.models import Activity, AttendanceRequest
+from app.activities.models import Activity, AttendanceRequest, activity_invited_orgs
 from app.auth import LIBRARY_ENDPOINTS
 from app.extensions import db
 from app.notify.services import Reminder, write_reminder
@@ -35,6 +36,7 @@ MEMBERS = "member_a member_b secretary_a"  # roles with a member profile
 STAFF = "secretary_a committee admin"
 SCOPED = "secretary_a:A committee:AB admin:AB"  # managing roles over the object's branch
 OWN = "member_a:A member_b:B"  # a member over their own object
+OTHER = {"A": "B", "B": "A"}
 
 
 @dataclass
@@ -331,6 +333,26 @@ ROUTES = [
         SCOPED,
         path=activity,
         variants=("A", "B"),
+    ),
+    # invitations across branches: answered by managers of the invited branch (variant)
+    R("GET", "/api/v1/activities/invitations", STAFF),
+    R(
+        "POST",
+        "/api/v1/activities/<int:activity_id>/invitations/accept",
+        SCOPED,
+        once=True,
+        variants=("A", "B"),
+        path=lambda w, v: {"activity_id": w.activity[OTHER[v]].id},
+        body=lambda w, v: {"org_id": w.branch[v].id},
+    ),
+    R(
+        "POST",
+        "/api/v1/activities/<int:activity_id>/invitations/decline",
+        SCOPED,
+        once=True,
+        variants=("A", "B"),
+        path=lambda w, v: {"activity_id": w.activity[OTHER[v]].id},
+        body=lambda w, v: {"org_id": w.branch[v].id},
     ),
     R(
         "POST",
@@ -721,6 +743,12 @@ def world(park, make_org, make_member):
         )
         db.session.add(w.attachment[v])
         db.session.flush()
+    for v in "AB":  # each branch's activity invites the other branch, not yet accepted
+        db.session.execute(
+            insert(activity_invited_orgs).values(
+                activity_id=w.activity[v].id, org_id=w.branch[OTHER[v]].id, status="pending"
+            )
+        )
     owners = {"A": park.member_a, "B": park.member_b}
     w.device = {}
     for v in "AB":

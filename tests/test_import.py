@@ -256,7 +256,9 @@ def test_bad_rows_are_all_reported_and_nothing_stored(client, park):
             ["吴九", "13800003333", "党小组长", "", "", ""],  # 4: unknown status
             ["", "13800004444", "正式党员", "", "", ""],  # 5: missing name
             ["郑十", "13800001111", "正式党员", "", "", ""],  # 6: duplicate of row 2
-            ["冯一", park.member_b.phone, "正式党员", "", "", ""],  # 7: already in the database
+            # 7: already in the database — in the caller's branch (another branch's number
+            # is not named per row: tests/test_hardening.py)
+            ["冯一", park.member_a2.phone, "正式党员", "", "", ""],
             ["陈二", "13800007777", "正式党员", "", "", "B企业党支部"],  # 8: org out of scope
             ["褚三", "13800008888", "正式党员", "2019-02-30", "", ""],  # 9: no such date
             ["卫四", "13800009999", "正式党员", "", "不详", ""],  # 10: unknown gender
@@ -288,7 +290,7 @@ def test_bad_rows_are_all_reported_and_nothing_stored(client, park):
 
 
 def test_taken_phone_reported_beside_other_errors(client, park):
-    data = csv_bytes([HEADER, ["冯一", park.member_b.phone, "党小组长", "", ""]])
+    data = csv_bytes([HEADER, ["冯一", park.member_a2.phone, "党小组长", "", ""]])
     r = upload(client, park.headers.secretary_a, "a.csv", data, park.branch_a.id)
     assert r.status_code == 400
     assert set(row_errors(r)[2]) == {"phone", "status"}

@@ -622,7 +622,7 @@ def test_grant_out_of_scope_is_403(client, park):
     assert r.status_code == 403 and code(r) == "auth.forbidden"
 
 
-def test_grant_to_member_of_other_branch_is_403(client, park):
+def test_grant_to_member_of_other_branch_is_404_like_a_missing_one(client, park):
     r = grant_role(
         client,
         park.headers.secretary_a,
@@ -630,7 +630,8 @@ def test_grant_to_member_of_other_branch_is_403(client, park):
         member_id=park.member_b.id,
         role="organizer",
     )
-    assert r.status_code == 403 and code(r) == "auth.forbidden"
+    # out of scope answers exactly like a missing member (issue 16: no id oracle)
+    assert r.status_code == 404 and code(r) == "not_found"
 
 
 def test_member_cannot_grant(client, park):

@@ -152,19 +152,22 @@ def refresh(claims: dict, now: datetime) -> dict[str, Any]:
 
 def logout(access_claims: dict, refresh_token: str | None, now: datetime | None = None) -> None:
     """Revoke the access token, and the caller's refresh token when given; a member's device
-    leaves their list with all its tokens."""
+    leaves their list with all its tokens.
+
+    Everything is checked before anything is revoked: a refused logout must leave Redis and
+    the database agreeing (revoke_token mirrors to Redis at once, the rollback would not)."""
+    claims = None
+    if refresh_token:
+        try:
+            claims = decode_token(refresh_token, allow_expired=True)
+        except Exception as exc:  # PyJWT raises many kinds; each means "not a token of ours"
+            raise APIError(400, "auth.token_invalid", "refresh_token 无效") from exc
+        if claims.get("type") != "refresh" or claims.get("sub") != access_claims["sub"]:
+            raise APIError(400, "auth.token_invalid", "refresh_token 不属于当前用户")
     revoke_token(access_claims)
     if now is not None:
         devices.forget_on_logout(access_claims, now)
-    if not refresh_token:
-        return
-    try:
-        claims = decode_token(refresh_token, allow_expired=True)
-    except Exception as exc:  # PyJWT raises many kinds; each means "not a token of ours"
-        raise APIError(400, "auth.token_invalid", "refresh_token 无效") from exc
-    if claims.get("type") != "refresh" or claims.get("sub") != access_claims["sub"]:
-        raise APIError(400, "auth.token_invalid", "refresh_token 不属于当前用户")
-    if not is_revoked(claims["jti"]):
+    if claims is not None and not is_revoked(claims["jti"]):
         revoke_token(claims)
 
 

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.activities import tokens
+from app.activities import code_budget, tokens
 from app.activities.models import SHEET_STATUS_LABELS, Activity, Attendance
 from app.activities.services import (
     can_run_checkin,
@@ -195,12 +195,19 @@ def _activity_for_code(member: Member, code: str, now: datetime) -> Activity:
         )
         .order_by(Activity.starts_at)
     )
-    for activity in candidates:
-        if code in (
-            tokens.activity_code(activity.id, window),
-            tokens.activity_code(activity.id, window - 1),
-        ):
+    candidates = list(candidates)
+    ids = [a.id for a in candidates]
+    spent = code_budget.spent(member.id, ids)
+    if ids and len(spent) == len(ids):
+        raise code_budget.paused()
+    # the previous window's code only during the QR's grace, so one guess meets one code
+    in_grace = now.timestamp() < tokens.window_start(window).timestamp() + tokens.grace_seconds()
+    live = [window - 1, window] if in_grace else [window]
+    tried = [a for a in candidates if a.id not in spent]
+    for activity in tried:
+        if code in (tokens.activity_code(activity.id, w) for w in live):
             return activity
+    code_budget.record_failure(member.id, [a.id for a in tried])
     raise APIError(400, "checkin.code_invalid", "签到码不正确或已过期，请核对现场显示的6位数字")
 
 

@@ -83,11 +83,18 @@ REQUEST_STATUSES = ("pending", "approved", "rejected")
 REQUEST_STATUS_LABELS = {"pending": "待审批", "approved": "已批准", "rejected": "未批准"}
 OPEN_REQUEST = "status IN ('pending', 'approved')"
 
+# An invitation across subtrees waits for the invited side's secretary: until it is
+# `accepted`, nothing of the invited org or member is shown, marked, awarded or reminded.
+INVITATION_STATUSES = ("pending", "accepted")
+INVITATION_STATUS = f"status IN {INVITATION_STATUSES!r}"
+
 activity_invited_orgs = Table(
     "activity_invited_orgs",
     db.metadata,
     Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
     Column("org_id", ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(16), nullable=False, server_default="accepted"),
+    CheckConstraint(INVITATION_STATUS, name="status"),
 )
 
 activity_invited_members = Table(
@@ -95,6 +102,8 @@ activity_invited_members = Table(
     db.metadata,
     Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
     Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(16), nullable=False, server_default="accepted"),
+    CheckConstraint(INVITATION_STATUS, name="status"),
 )
 
 
@@ -152,11 +161,22 @@ class Activity(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     org: Mapped[Organization] = relationship()
+    # accepted invitations only; pending ones are written and read in app.activities.invitations
     invited_orgs: Mapped[list[Organization]] = relationship(
-        secondary=activity_invited_orgs, order_by=Organization.id
+        secondary=activity_invited_orgs,
+        primaryjoin=lambda: (
+            (Activity.id == activity_invited_orgs.c.activity_id)
+            & (activity_invited_orgs.c.status == "accepted")
+        ),
+        order_by=Organization.id,
     )
     invited_members: Mapped[list[Member]] = relationship(
-        secondary=activity_invited_members, order_by=Member.id
+        secondary=activity_invited_members,
+        primaryjoin=lambda: (
+            (Activity.id == activity_invited_members.c.activity_id)
+            & (activity_invited_members.c.status == "accepted")
+        ),
+        order_by=Member.id,
     )
 
 

@@ -87,6 +87,14 @@ class ActivitySchema(ma.Schema):
     invited_org_ids = ma.fields.List(ma.fields.Integer())
     invited_orgs = ma.fields.List(ma.fields.Nested(NamedRefSchema))
     invited_member_ids = ma.fields.List(ma.fields.Integer())
+    pending_org_ids = ma.fields.List(
+        ma.fields.Integer(),
+        metadata={"description": "invited orgs outside the host's subtree, not yet accepted"},
+    )
+    pending_member_ids = ma.fields.List(
+        ma.fields.Integer(),
+        metadata={"description": "invited members outside the host's subtree, not yet accepted"},
+    )
     summary = ma.fields.String(allow_none=True)
     decisions = ma.fields.List(ma.fields.String(), allow_none=True)
     volunteer_hours = ma.fields.Float(allow_none=True)
@@ -421,3 +429,39 @@ class RequestListArgsSchema(PageArgsSchema):
     status = ma.fields.String(validate=validate.OneOf(("pending", "approved", "rejected")))
     kind = ma.fields.String(validate=validate.OneOf(("leave", "makeup")))
     mine = ma.fields.Boolean(metadata={"description": "only the caller's own requests"})
+
+
+class InvitationSchema(ma.Schema):
+    """An invitation from another branch's activity, awaiting the caller's acceptance."""
+
+    activity_id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    starts_at = LocalDateTime(required=True)
+    host_org_id = ma.fields.Integer(required=True)
+    host_org_name = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True, metadata={"description": "org | member"})
+    org_id = ma.fields.Integer(allow_none=True)
+    org_name = ma.fields.String(allow_none=True)
+    member_id = ma.fields.Integer(allow_none=True)
+    member_name = ma.fields.String(allow_none=True)
+
+
+class InvitationAnswerSchema(ma.Schema):
+    """Which invitation of the activity: to an org (`org_id`) or to a member (`member_id`)."""
+
+    org_id = id_field()
+    member_id = id_field()
+
+    @ma.validates_schema
+    def _one(self, data, **kwargs):
+        if ("org_id" in data) == ("member_id" in data):
+            raise ma.ValidationError("须且只能填写 org_id 或 member_id 之一", "_schema")
+
+
+class InvitationResultSchema(ma.Schema):
+    """The invitation after the answer: `accepted` or `declined` (removed)."""
+
+    activity_id = ma.fields.Integer(required=True)
+    org_id = ma.fields.Integer(allow_none=True)
+    member_id = ma.fields.Integer(allow_none=True)
+    status = ma.fields.String(required=True)

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, false, or_, select, union
 from sqlalchemy.orm import aliased, selectinload
 
-from app.activities import expected
+from app.activities import expected, invitations
 from app.activities.models import (
     ACTIVIST_TYPES,
     ACTIVITY_STATUS_LABELS,
@@ -77,10 +77,6 @@ def can_run_checkin(principal: Principal, activity: Activity) -> bool:
     )
 
 
-def _root(org: Organization) -> str:
-    return org.path.split("/")[1]
-
-
 def is_expected(activity: Activity, member: Member) -> bool:
     """Whether a member is expected (see app.activities.expected: as of the activity's day)."""
     return expected.is_expected(activity, member)
@@ -109,9 +105,14 @@ def member_expected_condition(member: Member):
         select(hosted.id).where(hosted.org_id.in_(ancestors), _kind_fits(hosted, member)),
         select(activity_invited_orgs.c.activity_id)
         .join(invited, invited.id == activity_invited_orgs.c.activity_id)
-        .where(activity_invited_orgs.c.org_id.in_(ancestors), _kind_fits(invited, member)),
+        .where(
+            activity_invited_orgs.c.org_id.in_(ancestors),
+            activity_invited_orgs.c.status == "accepted",
+            _kind_fits(invited, member),
+        ),
         select(activity_invited_members.c.activity_id).where(
-            activity_invited_members.c.member_id == member.id
+            activity_invited_members.c.member_id == member.id,
+            activity_invited_members.c.status == "accepted",
         ),
     )
     return Activity.id.in_(expected_ids)
@@ -199,37 +200,6 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
 # --- writing -------------------------------------------------------------------------------
 
 
-def _invited_orgs(host: Organization, ids: list[int]) -> list[Organization]:
-    orgs = []
-    for org_id in dict.fromkeys(ids):
-        if org_id == host.id:
-            continue
-        org = get_org(org_id)
-        if _root(org) != _root(host):
-            raise APIError(
-                403, "activity.invite_out_of_scope", "只能邀请本园区内的组织", {"org_id": org_id}
-            )
-        orgs.append(org)
-    return orgs
-
-
-def _invited_members(host: Organization, ids: list[int]) -> list[Member]:
-    members = []
-    for member_id in dict.fromkeys(ids):
-        member = db.session.get(Member, member_id)
-        if member is None or not member.is_active:
-            raise not_found("党员")
-        if _root(member.org) != _root(host):
-            raise APIError(
-                403,
-                "activity.invite_out_of_scope",
-                "只能邀请本园区内的党员",
-                {"member_id": member_id},
-            )
-        members.append(member)
-    return members
-
-
 def _apply_geofence(activity: Activity, geofence: dict[str, Any] | None) -> None:
     if geofence is None:
         activity.geofence_lat = activity.geofence_lng = activity.geofence_radius_m = None
@@ -273,10 +243,11 @@ def create_activity(principal: Principal, data: dict[str, Any], now: datetime) -
     )
     set_window(activity)
     _apply_geofence(activity, data.get("geofence"))
-    activity.invited_orgs = _invited_orgs(org, data.get("invited_org_ids") or [])
-    activity.invited_members = _invited_members(org, data.get("invited_member_ids") or [])
     db.session.add(activity)
     db.session.flush()
+    invitations.apply_invitations(
+        principal, activity, data.get("invited_org_ids") or [], data.get("invited_member_ids") or []
+    )
     return activity
 
 
@@ -312,10 +283,10 @@ def update_activity(
             setattr(activity, key, data[key].strip())
     if "geofence" in data:
         _apply_geofence(activity, data["geofence"])
-    if "invited_org_ids" in data:
-        activity.invited_orgs = _invited_orgs(activity.org, data["invited_org_ids"])
-    if "invited_member_ids" in data:
-        activity.invited_members = _invited_members(activity.org, data["invited_member_ids"])
+    if "invited_org_ids" in data or "invited_member_ids" in data:
+        invitations.apply_invitations(
+            principal, activity, data.get("invited_org_ids"), data.get("invited_member_ids")
+        )
     set_window(activity)
     activity.updated_at = now
     db.session.flush()
@@ -437,6 +408,7 @@ def list_activities(principal: Principal, args: dict[str, Any], now: datetime) -
             .join(invited, invited.id == activity_invited_orgs.c.org_id)
             .where(
                 activity_invited_orgs.c.activity_id == Activity.id,
+                activity_invited_orgs.c.status == "accepted",
                 path_filter(invited.path, read_paths),
             )
         )

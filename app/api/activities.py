@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.activities import attendance, checkins, qrcodes, roster, services
+from app.activities import attendance, checkins, invitations, qrcodes, roster, services
 from app.activities.schemas import (
     ActivityCreateSchema,
     ActivityListArgsSchema,
@@ -15,6 +15,9 @@ from app.activities.schemas import (
     AttendeeSchema,
     CancelSchema,
     CheckinCodeSchema,
+    InvitationAnswerSchema,
+    InvitationResultSchema,
+    InvitationSchema,
     LiveSchema,
     ManualStatusSchema,
     ReasonSchema,
@@ -55,12 +58,54 @@ def create_activity(data):
     return services.decorate([activity], now)[0]
 
 
+@blp.route("/invitations", methods=["GET"])
+@blp.response(200, InvitationSchema(many=True))
+@access(Access.STAFF)
+def pending_invitations():
+    """Invitations from other branches to the caller's orgs or members, awaiting an answer."""
+    return invitations.pending_for(current_principal())
+
+
+def _answer(data, activity_id, accept: bool):
+    result = invitations.respond(
+        current_principal(),
+        activity_id,
+        org_id=data.get("org_id"),
+        member_id=data.get("member_id"),
+        accept=accept,
+    )
+    db.session.commit()
+    return result
+
+
+@blp.route("/<int:activity_id>/invitations/accept", methods=["POST"])
+@blp.arguments(InvitationAnswerSchema)
+@blp.response(200, InvitationResultSchema)
+@access(Access.STAFF)
+def accept_invitation(data, activity_id):
+    """The invited side's secretary accepts: their members are expected from now on."""
+    return _answer(data, activity_id, accept=True)
+
+
+@blp.route("/<int:activity_id>/invitations/decline", methods=["POST"])
+@blp.arguments(InvitationAnswerSchema)
+@blp.response(200, InvitationResultSchema)
+@access(Access.STAFF)
+def decline_invitation(data, activity_id):
+    """The invited side's secretary declines: the invitation is removed."""
+    return _answer(data, activity_id, accept=False)
+
+
 @blp.route("/<int:activity_id>", methods=["GET"])
 @blp.response(200, ActivitySchema)
 @access(Access.AUTHENTICATED)
 def get_activity(activity_id):
-    """One activity with its phase and check-in window."""
-    activity = services.get_readable_activity(current_principal(), activity_id)
+    """One activity with its phase and check-in window (and, for its managers, the
+    invitations still awaiting acceptance)."""
+    principal = current_principal()
+    activity = services.get_readable_activity(principal, activity_id)
+    if principal.can_manage_org(activity.org):
+        invitations.attach_pending(activity)
     return services.decorate([activity], utcnow())[0]
 
 

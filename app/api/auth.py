@@ -6,8 +6,9 @@ from flask_jwt_extended import get_jwt
 
 from app.accounts import services
 from app.accounts.schemas import LoginSchema, LogoutSchema, MeSchema, TokenSchema
-from app.auth import Access, access, current_principal, login_rate_limit
-from app.extensions import db, limiter
+from app.auth import Access, access, current_principal
+from app.extensions import db
+from app.limits import login_limits
 from app.openapi import Blueprint
 from app.timeutil import utcnow
 
@@ -17,7 +18,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Authenticat
 @blp.route("/auth/login", methods=["POST"])
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
-@limiter.limit(login_rate_limit)
+@login_limits()
 @access(Access.PUBLIC)
 def login(data):
     """Username + password → access and refresh tokens."""

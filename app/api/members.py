@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.auth import Access, access, current_principal
+from app.auth import Access, access, caller_key, configured_limit, current_principal
 from app.errors import APIError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.members import importer, services
 from app.members.schemas import (
     ExcusalCreateSchema,
@@ -85,14 +85,17 @@ def delete_member(member_id):
 @blp.arguments(ImportFormSchema, location="form")
 @blp.arguments(ImportFileSchema, location="files")
 @blp.response(201, ImportResultSchema)
+@limiter.limit(configured_limit("RATELIMIT_IMPORT"), key_func=caller_key)
 @access(Access.STAFF)
 def import_members(form, files):
     """Import members from CSV or XLSX: every row checked first, then all rows or none."""
     upload = files["file"]
     if not hasattr(upload, "read"):
         raise APIError(400, "import.no_file", "请上传 CSV 或 XLSX 文件", {"file": ["缺少文件"]})
+    data = upload.read()
+    upload.close()  # a large upload spools to a temporary file: release it at once
     members = importer.import_members(
-        current_principal(), upload.filename or "", upload.read(), form.get("org_id")
+        current_principal(), upload.filename or "", data, form.get("org_id")
     )
     db.session.commit()
     return {"imported": len(members), "member_ids": [m.id for m in members]}

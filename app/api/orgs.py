@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from app.auth import Access, access, current_principal
-from app.extensions import db
+from flask import request
+
+from app.auth import Access, access, caller_key, configured_limit, current_principal
+from app.extensions import db, limiter
 from app.members import services as member_services
 from app.members.schemas import MemberListArgsSchema, MemberSchema
 from app.openapi import Blueprint
@@ -74,6 +76,11 @@ def delete_org(org_id):
 @blp.route("/<int:org_id>/members", methods=["GET"])
 @blp.arguments(MemberListArgsSchema, location="query")
 @blp.response(200, page_of(MemberSchema))
+@limiter.limit(
+    configured_limit("RATELIMIT_SEARCH"),
+    key_func=caller_key,
+    exempt_when=lambda: not request.args.get("q"),
+)
 @access(Access.AUTHENTICATED)
 def org_members(args, org_id):
     """Members of an org's subtree; phones masked except for the member and their secretary."""

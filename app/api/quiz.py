@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from app.auth import Access, access, caller_key, current_principal, quiz_rate_limit
+from app.auth import (
+    Access,
+    access,
+    caller_key,
+    configured_limit,
+    current_principal,
+    quiz_rate_limit,
+)
 from app.errors import APIError
 from app.extensions import db, limiter
 from app.openapi import Blueprint
@@ -99,14 +106,17 @@ def delete_question(question_id):
 @blp.arguments(QuestionImportFormSchema, location="form")
 @blp.arguments(QuestionImportFileSchema, location="files")
 @blp.response(201, QuestionImportResultSchema)
+@limiter.limit(configured_limit("RATELIMIT_IMPORT"), key_func=caller_key)
 @access(Access.STAFF)
 def import_questions(form, files):
     """Import questions from XLSX (or CSV): every row checked first, then all rows or none."""
     upload = files["file"]
     if not hasattr(upload, "read"):
         raise APIError(400, "import.no_file", "请上传 XLSX 文件", {"file": ["缺少文件"]})
+    data = upload.read()
+    upload.close()  # a large upload spools to a temporary file: release it at once
     questions = importer.import_questions(
-        current_principal(), upload.filename or "", upload.read(), form["org_id"], utcnow()
+        current_principal(), upload.filename or "", data, form["org_id"], utcnow()
     )
     db.session.commit()
     return {"imported": len(questions), "question_ids": [q.id for q in questions]}

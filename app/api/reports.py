@@ -45,16 +45,19 @@ def _reads_only():
         read_beside_writers(db.session)
 
 
-DOWNLOADS = {
-    "200": {
-        "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                "schema": {"type": "string", "format": "binary"}
-            },
+def downloads(schema) -> dict:
+    """The 200 answer in its three formats: the JSON report (the default) or a download."""
+    return {
+        "200": {
+            "content": {
+                "application/json": {"schema": schema},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            }
         }
     }
-}
 
 
 def _respond(fmt: str, report: dict[str, Any], table: Callable[[dict[str, Any]], tuple]):
@@ -65,7 +68,7 @@ def _respond(fmt: str, report: dict[str, Any], table: Callable[[dict[str, Any]],
 @blp.route("/attendance", methods=["GET"])
 @blp.arguments(AttendanceArgsSchema, location="query")
 @blp.response(200, AttendanceReportSchema)
-@blp.doc(responses=DOWNLOADS)
+@blp.doc(responses=downloads(AttendanceReportSchema))
 @access(Access.STAFF)
 def attendance(args):
     """Attendance per branch (or `by=activity`): expected, present, late, leave, absent, rate."""
@@ -76,7 +79,7 @@ def attendance(args):
 @blp.route("/compliance", methods=["GET"])
 @blp.arguments(ComplianceArgsSchema, location="query")
 @blp.response(200, ComplianceReportSchema)
-@blp.doc(responses=DOWNLOADS)
+@blp.doc(responses=downloads(ComplianceReportSchema))
 @access(Access.STAFF)
 def compliance(args):
     """三会一课 matrix: branches × months, held vs required per meeting kind, gaps named."""
@@ -114,7 +117,7 @@ def reopen_period(data):
 @blp.route("/members", methods=["GET"])
 @blp.arguments(MembersArgsSchema, location="query")
 @blp.response(200, MembersReportSchema)
-@blp.doc(responses=DOWNLOADS)
+@blp.doc(responses=downloads(MembersReportSchema))
 @access(Access.STAFF)
 def members(args):
     """Members of a subtree: attendance this year, last attendance, 6-month-rule flags, points."""
@@ -142,7 +145,7 @@ def member(args, member_id):
 @blp.route("/study", methods=["GET"])
 @blp.arguments(StudyArgsSchema, location="query")
 @blp.response(200, StudyReportSchema)
-@blp.doc(responses=DOWNLOADS)
+@blp.doc(responses=downloads(StudyReportSchema))
 @access(Access.STAFF)
 def study_participation(args):
     """Study per branch: participation per day or week, average points, quiz accuracy."""
@@ -153,7 +156,7 @@ def study_participation(args):
 @blp.route("/stars", methods=["GET"])
 @blp.arguments(StarsArgsSchema, location="query")
 @blp.response(200, StarBoardSchema)
-@blp.doc(responses=DOWNLOADS)
+@blp.doc(responses=downloads(StarBoardSchema))
 @access(Access.STAFF)
 def star_board(args):
     """星级评定: each branch's compliance, attendance and study, the score and the stars."""

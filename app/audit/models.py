@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import UTCDateTime, utcnow
 from app.extensions import db
+
+ONCE_ACTIONS = "action IN ('points.revoke', 'points.adjust')"
 
 
 class AuditLog(db.Model):
     """Who changed what, when, from which value to which, and why."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity_type", "entity_id"),
+        # idempotent actions are audited once: a raced retry cannot add a second row
+        Index(
+            "uq_audit_log_once",
+            "action",
+            "entity_type",
+            "entity_id",
+            unique=True,
+            sqlite_where=text(ONCE_ACTIONS),
+            postgresql_where=text(ONCE_ACTIONS),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

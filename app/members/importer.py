@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from datetime import date, datetime
 from typing import Any
 
@@ -46,19 +47,89 @@ def _bad_file(what: str) -> APIError:
     return APIError(400, "import.bad_file", f"无法读取{what}文件，请确认文件完好且格式正确", {})
 
 
+def _too_large(reason: str) -> APIError:
+    return APIError(
+        400,
+        "import.too_large",
+        "文件过大或行数过多，请拆分后分批导入",
+        {"reason": reason, "max_rows": current_app.config["IMPORT_MAX_ROWS"]},
+    )
+
+
+def _check_archive(data: bytes) -> None:
+    """Refuse a spreadsheet bomb from the zip directory alone, before anything inflates: the
+    declared sizes bound what zipfile will ever decompress (it stops at the declared size)."""
+    limit = current_app.config["IMPORT_MAX_UNZIPPED_BYTES"]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _bad_file(" Excel ") from exc
+    if len(entries) > 1000 or sum(e.file_size for e in entries) > limit:
+        raise _too_large("unzipped_size")
+
+
+class _RowCollector:
+    """Collects rows while streaming; refuses as soon as there are too many.
+
+    Blank rows keep their place (row numbers in errors match the file) as empty lists, and
+    trailing empty cells are dropped, so a sheet padded to 16,384 columns costs nothing.
+    """
+
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+        self.rows: list[list[Any]] = []
+        self.filled = 0
+
+    def add(self, row) -> None:
+        values = list(row)
+        while values and values[-1] in (None, ""):
+            values.pop()
+        self.rows.append(values)
+        if values:
+            self.filled += 1
+            if self.filled > self.max_rows + 1:  # + the header row
+                limit = self.max_rows
+                raise APIError(
+                    400, "import.too_many_rows", f"单次最多导入{limit}行", {"limit": limit}
+                )
+        elif len(self.rows) > 20 * (self.max_rows + 1):  # millions of blank rows
+            raise _too_large("blank_rows")
+
+
+def _xlsx_rows(data: bytes, collector: _RowCollector) -> None:
+    _check_archive(data)
+    cfg = current_app.config
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # zip, XML and openpyxl errors alike mean a damaged file
+        raise _bad_file(" Excel ") from exc
+    try:
+        sheet = wb.worksheets[0]
+        # the sheet's own <dimension>, read without parsing a row: 4 million rows stop here
+        if (sheet.max_row or 0) > 20 * (collector.max_rows + 1):
+            raise _too_large("declared_rows")
+        sheet.reset_dimensions()  # a dimension declaring fewer rows must not cut the stream
+        # read-only sheets stream and parse lazily: a damaged sheet fails here, not on open
+        for row in sheet.iter_rows(values_only=True, max_col=cfg["IMPORT_MAX_COLUMNS"]):
+            collector.add(row)
+    except APIError:
+        raise
+    except Exception as exc:
+        raise _bad_file(" Excel ") from exc
+    finally:
+        wb.close()
+
+
 def read_table(filename: str, data: bytes) -> list[list[Any]]:
-    """Rows of a CSV (UTF-8 with or without BOM, or GBK) or an XLSX file's first sheet."""
+    """Rows of a CSV (UTF-8 with or without BOM, or GBK) or an XLSX file's first sheet,
+    streamed and refused early when larger than an import may be (`import.too_large`,
+    `import.too_many_rows`). Trailing empty cells of a row are dropped."""
     name = filename.lower()
+    collector = _RowCollector(current_app.config["IMPORT_MAX_ROWS"])
     if name.endswith(".xlsx") or data[:2] == b"PK":
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                # read-only sheets parse lazily: a damaged sheet fails here, not on open
-                return [list(row) for row in wb.worksheets[0].iter_rows(values_only=True)]
-            finally:
-                wb.close()
-        except Exception as exc:  # zip, XML and openpyxl errors alike mean a damaged file
-            raise _bad_file(" Excel ") from exc
+        _xlsx_rows(data, collector)
+        return collector.rows
     if name.endswith(".csv") or name.endswith(".txt"):
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -69,9 +140,11 @@ def read_table(filename: str, data: bytes) -> list[list[Any]]:
         else:
             raise APIError(400, "import.bad_encoding", "无法识别文件编码，请另存为 UTF-8 CSV", {})
         try:
-            return [row for row in csv.reader(io.StringIO(text))]
+            for row in csv.reader(io.StringIO(text)):
+                collector.add(row)
         except csv.Error as exc:  # e.g. a cell over the csv module's field limit
             raise _bad_file(" CSV ") from exc
+        return collector.rows
     raise APIError(
         415, "import.unsupported_format", "仅支持 CSV 或 XLSX 文件", {"filename": filename}
     )
@@ -203,6 +276,34 @@ def _default_org(principal: Principal, org_id: int) -> Organization:
     return org
 
 
+def _check_taken_phones(
+    principal: Principal,
+    seen_phones: dict[str, int],
+    errors: dict[int, dict[str, list[str]]],
+    valid: dict[int, dict[str, Any]],
+) -> int:
+    """Report numbers already taken by members the caller may read on their rows; count the
+    others (checked only when every row is otherwise valid: a file of broken rows learns
+    nothing). Inactive members keep their number (history), so it stays taken."""
+    if not seen_phones:
+        return 0
+    rows = db.session.execute(
+        select(Member.phone, Organization.path)
+        .join(Organization, Organization.id == Member.org_id)
+        .where(Member.phone.in_(list(seen_phones)))
+    ).all()
+    paths = principal.read_paths()
+    hidden = 0
+    for phone, path in rows:
+        number = seen_phones[phone]
+        if paths is None or path.startswith(tuple(paths)):
+            errors.setdefault(number, {}).setdefault("phone", []).append("该手机号已存在")
+            valid.pop(number, None)
+        else:
+            hidden += 1
+    return 0 if errors else hidden
+
+
 def import_members(
     principal: Principal, filename: str, data: bytes, default_org_id: int | None
 ) -> list[Member]:
@@ -250,15 +351,7 @@ def import_members(
         elif loaded is not None:
             valid[number] = loaded
 
-    if seen_phones:
-        # inactive members keep their number (history), so it stays taken
-        taken = set(
-            db.session.scalars(select(Member.phone).where(Member.phone.in_(list(seen_phones))))
-        )
-        for phone in taken:
-            number = seen_phones[phone]
-            errors.setdefault(number, {}).setdefault("phone", []).append("该手机号已存在")
-            valid.pop(number, None)
+    hidden = _check_taken_phones(principal, seen_phones, errors, valid)
     if errors:
         raise APIError(
             400,
@@ -268,6 +361,15 @@ def import_members(
                 "rows": len(rows) - 1,
                 "errors": [{"row": n, "errors": errors[n]} for n in sorted(errors)],
             },
+        )
+    if hidden:
+        # taken by members the caller may not see: say so without naming a row or a number,
+        # or the import becomes an oracle that unmasks 139****4153 in a few requests
+        raise APIError(
+            400,
+            "import.phone_unavailable",
+            f"有{hidden}个手机号无法登记（可能已在其他组织登记），请核对后再导入，或联系上级党组织",
+            {"count": hidden},
         )
     members = []
     for item in valid.values():

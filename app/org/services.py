@@ -14,6 +14,7 @@ from app.auth import Principal, path_filter, role_current
 from app.errors import APIError, not_found
 from app.extensions import db
 from app.members.models import PARTY_STATUSES, Member
+from app.org.holders import user_in_scope
 from app.org.models import (
     COMMITTEE_ROLES,
     ORG_TYPE_LABELS,
@@ -340,14 +341,14 @@ def grant_role(principal: Principal, org_id: int, data: dict[str, Any]) -> OrgRo
 
     org = get_org(org_id)
     principal.require_manage(org)
+    # out-of-scope holders answer exactly like missing ones: no probing ids for names
     if data.get("member_id") is not None:
         holder = db.session.get(Member, data["member_id"])
-        if holder is None or not holder.is_active:
+        if holder is None or not holder.is_active or not principal.can_read_org(holder.org):
             raise not_found("党员")
-        principal.require_read(holder.org)
     else:
         holder = db.session.get(User, data["user_id"])
-        if holder is None or not holder.is_active:
+        if holder is None or not holder.is_active or not user_in_scope(principal, holder):
             raise not_found("用户")
     existing = db.session.scalar(
         select(OrgRole).where(

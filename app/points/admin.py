@@ -85,7 +85,8 @@ def make_adjustment(principal: Principal, data: dict[str, Any], now: datetime) -
         now=now,
         reason=reason,
     )
-    _audit(principal, member, entry, "points.adjust", reason, now)
+    if not getattr(entry, "repeated", False):  # a parallel retry answers the same entry
+        _audit(principal, member, entry, "points.adjust", reason, now)
     return _decorated(entry)
 
 
@@ -112,6 +113,8 @@ def _revoke(principal: Principal, entry_id: int, reason: str, now: datetime) -> 
         reason=reason,
         day=original.day,
     )
+    if getattr(entry, "repeated", False):  # lost the race after the balance lock: a repeat
+        raise APIError(409, "points.already_revoked", "该积分记录已撤销", {"entry_id": original.id})
     _audit(principal, member, entry, "points.revoke", reason, now)
     return _decorated(entry)
 

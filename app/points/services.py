@@ -230,6 +230,7 @@ def adjust(
     _lock_balance(member_id, now)
     existing = _by_key(idempotency_key)
     if existing is not None:
+        existing.repeated = True  # a raced or retried request: the caller must not audit again
         return existing
     return _append(
         member_id,

@@ -6,13 +6,23 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.schemas import LocalDateTime
+from app.timeutil import to_local, utcnow
 
 FORMAT = ma.fields.String(
     load_default="json",
     validate=validate.OneOf(["json", "csv", "xlsx"]),
     metadata={"description": "json (default), csv (UTF-8 with BOM) or xlsx"},
 )
-YEAR = validate.Range(min=2000, max=2100)
+
+
+def _not_after_next_year(year: int) -> None:
+    """A report year after next year is a typo or a probe: nothing can be reported for it."""
+    limit = to_local(utcnow()).year + 1
+    if year > limit:
+        raise ma.ValidationError(f"年份不能晚于{limit}年")
+
+
+YEAR = [validate.Range(min=2000, max=2100), _not_after_next_year]
 
 
 class AttendanceArgsSchema(ma.Schema):

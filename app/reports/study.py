@@ -47,7 +47,8 @@ def _members_per_branch(scope_path: str) -> dict[int, tuple[str, int]]:
 
 
 def _week_bucket(column, start: date, end: date):
-    weeks = [start + timedelta(days=7 * i) for i in range((end - start).days // 7 + 1)]
+    # at least one bucket: a period still to come is one empty week, not an empty CASE
+    weeks = [start + timedelta(days=7 * i) for i in range(max(0, (end - start).days) // 7 + 1)]
     return case(*((column < w + timedelta(days=7), w) for w in weeks), else_=None)
 
 

@@ -1,7 +1,7 @@
 """member devices and their tokens
 
 Revision ID: 7c1d3e5a9b21
-Revises: 717a8ba10816
+Revises: b16a0c3e5d21
 Create Date: 2026-11-30 16:51:18.596304
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c1d3e5a9b21'
-down_revision = '717a8ba10816'
+down_revision = 'b16a0c3e5d21'
 branch_labels = None
 depends_on = None
 
