@@ -3,7 +3,7 @@ hand-overs, my dues, the month sheet and 未交名单, the collection report (JS
 
 from __future__ import annotations
 
-from app.api.reports import DOWNLOADS
+from app.api.reports import downloads
 from app.auth import Access, access, current_principal
 from app.dues import reports, services
 from app.dues.schemas import (
@@ -170,7 +170,7 @@ def set_rates(data):
 @blp.route("/sheet", methods=["GET"])
 @blp.arguments(DuesSheetArgsSchema, location="query")
 @blp.response(200, DuesSheetSchema)
-@blp.doc(responses=DOWNLOADS)
+@blp.doc(responses=downloads(DuesSheetSchema))
 @access(Access.STAFF)
 def sheet(args):
     """A month's sheet of an org's paying members: base, due, paid, status, unpaid streak."""
@@ -183,7 +183,7 @@ def sheet(args):
 @blp.route("/unpaid", methods=["GET"])
 @blp.arguments(DuesSheetArgsSchema, location="query")
 @blp.response(200, DuesSheetSchema)
-@blp.doc(responses=DOWNLOADS)
+@blp.doc(responses=downloads(DuesSheetSchema))
 @access(Access.STAFF)
 def unpaid(args):
     """未交名单: members of the org's subtree who have not paid the month."""
@@ -196,7 +196,7 @@ def unpaid(args):
 @blp.route("/report", methods=["GET"])
 @blp.arguments(DuesCollectionArgsSchema, location="query")
 @blp.response(200, DuesCollectionSchema)
-@blp.doc(responses=DOWNLOADS)
+@blp.doc(responses=downloads(DuesCollectionSchema))
 @access(Access.STAFF)
 def collection(args):
     """Collection per branch and month of a year: due, paid, arrears, handed over."""

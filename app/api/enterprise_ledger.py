@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.api.reports import DOWNLOADS
+from app.api.reports import downloads
 from app.auth import Access, access, current_principal
 from app.extensions import db
 from app.fiveclears import services
@@ -56,7 +56,7 @@ def history(enterprise_id):
 @blp.route("/coverage-modes", methods=["GET"])
 @blp.arguments(CoverageModesArgsSchema, location="query")
 @blp.response(200, CoverageModesSchema)
-@blp.doc(responses=DOWNLOADS)
+@blp.doc(responses=downloads(CoverageModesSchema))
 @access(Access.STAFF)
 def coverage_modes(args):
     """Coverage per enterprise (应单建 / 联建挂靠 / 派驻) with counts for all, 规上 and 高新."""

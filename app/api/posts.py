@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.api.reports import DOWNLOADS
+from app.api.reports import downloads
 from app.auth import Access, access, current_principal
 from app.extensions import db
 from app.openapi import Blueprint
@@ -52,7 +52,7 @@ def create(data):
 @blp.route("/posts/report", methods=["GET"])
 @blp.arguments(PostReportArgsSchema, location="query")
 @blp.response(200, PostReportSchema)
-@blp.doc(responses=DOWNLOADS)
+@blp.doc(responses=downloads(PostReportSchema))
 @access(Access.STAFF)
 def report(args):
     """Posts per branch by kind and the share of members holding one."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.api.reports import DOWNLOADS
+from app.api.reports import downloads
 from app.auth import Access, access, current_principal
 from app.extensions import db
 from app.openapi import Blueprint
@@ -82,7 +82,7 @@ def record(data):
 @blp.route("/visits/report", methods=["GET"])
 @blp.arguments(VisitReportArgsSchema, location="query")
 @blp.response(200, VisitReportSchema)
-@blp.doc(responses=DOWNLOADS)
+@blp.doc(responses=downloads(VisitReportSchema))
 @access(Access.STAFF)
 def report(args):
     """Visits per instructor per month of a year."""
@@ -95,7 +95,7 @@ def report(args):
 @blp.route("/visits/overdue", methods=["GET"])
 @blp.arguments(OverdueArgsSchema, location="query")
 @blp.response(200, OverdueSchema)
-@blp.doc(responses=DOWNLOADS)
+@blp.doc(responses=downloads(OverdueSchema))
 @access(Access.STAFF)
 def overdue(args):
     """Enterprises without a visit in N days (default VISIT_OVERDUE_DAYS)."""

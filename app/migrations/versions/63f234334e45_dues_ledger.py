@@ -1,7 +1,7 @@
 """dues: rates, bases, reductions, payments (append-only) and hand-overs
 
 Revision ID: 63f234334e45
-Revises: 09f2f184aacb
+Revises: 7c1d3e5a9b21
 Create Date: 2026-11-30 16:53:46.406485
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '63f234334e45'
-down_revision = '09f2f184aacb'
+down_revision = '7c1d3e5a9b21'
 branch_labels = None
 depends_on = None
 
