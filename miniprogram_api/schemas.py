@@ -162,13 +162,21 @@ class HomeSchema(ma.Schema):
     now = LocalDateTime()
 
 
+PRINTABLE_ASCII = validate.Regexp(r"^[\x20-\x7e]*$", error="只能包含字母、数字和常用符号")
+NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f\ud800-\udfff]*$", error="包含无效字符")
+
+
 class BrowserBindSchema(ma.Schema):
     """Bind this browser to the member an invite code names."""
 
-    invite_code = ma.fields.String(required=True, validate=validate.Length(min=4, max=200))
+    invite_code = ma.fields.String(
+        required=True,
+        validate=[validate.Length(min=4, max=200), PRINTABLE_ASCII],
+        metadata={"description": "the 8 characters, or the invite URL …/i/<code>"},
+    )
     device_label = ma.fields.String(
         load_default="",
-        validate=validate.Length(max=120),
+        validate=[validate.Length(max=120), NO_CONTROL],
         metadata={"description": "what the member will see in their device list"},
     )
 
@@ -194,4 +202,6 @@ class DeviceListSchema(ma.Schema):
 class OALoginSchema(ma.Schema):
     """The `code` WeChat's web authorisation (snsapi_base) put on the redirect URL."""
 
-    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))
+    code = ma.fields.String(
+        required=True, validate=[validate.Length(min=1, max=128), PRINTABLE_ASCII]
+    )

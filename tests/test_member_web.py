@@ -4,6 +4,7 @@ authorisation against the loopback fake, the personal code image, safe study HTM
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -359,3 +360,24 @@ class TestSameLimitsAsTheApi:
     def test_browser_binding_counts_against_the_login_limit(self, client, park):
         answers = [bind_browser(client, "ZZZZZZZZ").status_code for _ in range(4)]
         assert answers == [404, 404, 404, 429]
+
+
+@pytest.mark.parametrize("bad", ["AB\x00CDEFG", "\ud892\udfabABCDEFGH", "ABCD\u00e9FGH"])
+def test_hostile_invite_codes_get_a_clear_400(client, park, bad):
+    # json.dumps escapes NUL and lone surrogates as \u sequences, as a hostile client would
+    r = client.post(
+        "/api/mp/v1/web/bind",
+        data=json.dumps({"invite_code": bad}),
+        content_type="application/json",
+    )
+    assert r.status_code == 400
+    assert r.json["error"]["code"] == "validation_error"
+    label = client.post(
+        "/api/mp/v1/web/bind", json={"invite_code": "ABCDEFGH", "device_label": "a\x00"}
+    )
+    assert label.status_code == 400
+
+
+def test_invite_code_of_the_wrong_shape_is_invalid_without_a_lookup(client, park):
+    r = bind_browser(client, "01OIL!!!")  # 0, 1, O, I, L are not in the invite alphabet
+    assert r.status_code == 404 and r.json["error"]["code"] == "bind.invite_invalid"

@@ -17,7 +17,7 @@ from app.auth import Principal, is_revoked, issue_tokens, revoke_token
 from app.errors import APIError
 from app.extensions import db
 from app.members.models import InviteCode, Member
-from app.members.services import normalise_invite_code
+from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invite_code
 from app.wechat import WeChatClient
 
 # Checked when the username is unknown so that both paths cost one hash (no user probing).
@@ -130,6 +130,8 @@ def bind_browser(invite_code: str, label: str, now: datetime) -> dict[str, Any]:
 def _spend_invite(invite_code: str, now: datetime) -> Member:
     """The member an unused, unexpired invite names; the invite is marked used."""
     code = normalise_invite_code(invite_code)
+    if len(code) != INVITE_LENGTH or any(ch not in INVITE_ALPHABET for ch in code):
+        raise APIError(404, "bind.invite_invalid", "邀请码无效，请向支部书记索取新的邀请码")
     invite = db.session.scalar(select(InviteCode).where(InviteCode.code == code).with_for_update())
     if invite is None or invite.revoked_at is not None:
         raise APIError(404, "bind.invite_invalid", "邀请码无效，请向支部书记索取新的邀请码")
