@@ -68,6 +68,7 @@ def create_app(
     _init_cors(app)
     _init_redis(app)
     _init_wechat(app)
+    _init_push(app)
 
     register_error_handlers(app)
     from app.auth import init_jwt
@@ -152,6 +153,16 @@ def _init_wechat(app: Flask) -> None:
     # one access token for every worker and the scheduler: renewing it invalidates the old one
     cache = DatabaseTokenCache(f"{app.config['WECHAT_API_BASE']}|{app.config['WECHAT_APPID']}")
     app.extensions["wechat"] = client_from_config(app.config, token_cache=cache)
+
+
+def _init_push(app: Flask) -> None:
+    from app.notify.ratelimit import rate_limit_from_config
+
+    app.extensions["push_rate_limit"] = rate_limit_from_config(app.config)
+    if app.config["BROKER_URL"]:
+        from app.notify.tasks import celery_init_app
+
+        celery_init_app(app)
 
 
 def _request_hooks(app: Flask) -> None:
