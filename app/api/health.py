@@ -6,6 +6,7 @@ import marshmallow as ma
 from sqlalchemy import text
 
 from app.auth import Access, access
+from app.db import replica_status
 from app.errors import APIError
 from app.extensions import db
 from app.notify.services import heartbeat_status
@@ -29,6 +30,8 @@ class ReadySchema(ma.Schema):
     database = ma.fields.String()
     scheduler = ma.fields.String(metadata={"description": "ok | stale | absent"})
     scheduler_heartbeat_at = LocalDateTime(allow_none=True)
+    replica = ma.fields.String(metadata={"description": "ok | down | not_standby | absent"})
+    replica_lag_seconds = ma.fields.Float(allow_none=True)
 
 
 @blp.route("/healthz", methods=["GET"])
@@ -51,4 +54,11 @@ def readyz():
             503, "service.db_unavailable", "数据库暂不可用", {"database": "down"}
         ) from exc
     # a stopped scheduler delays reminders but must not take the API out of rotation
-    return {"status": "ok", "database": "ok", **heartbeat_status(utcnow())}
+    replica = replica_status(db.session)  # reports fall back to nothing: a down replica is news
+    return {
+        "status": "ok",
+        "database": "ok",
+        **heartbeat_status(utcnow()),
+        "replica": replica["replica"],
+        "replica_lag_seconds": replica.get("lag_seconds"),
+    }
