@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -110,7 +111,13 @@ class RoutingSession(FlaskSession):
 
 def use_replica(session) -> bool:
     """Send this request's further reads to the replica, when one is configured."""
-    if current_app.extensions.get(REPLICA_ENGINE) is None:
+    replica = current_app.extensions.get(REPLICA_ENGINE)
+    if replica is None:
+        return False
+    try:  # a pooled connection, pinged: a replica that is down leaves reports on the primary
+        replica.connect().close()
+    except SQLAlchemyError:
+        logging.getLogger(__name__).warning("replica unreachable: reports read the primary")
         return False
     current = session()  # the request's Session behind the scoped proxy
     current.info["replica"] = True
@@ -139,7 +146,7 @@ def init_replica(app, engine_options: dict) -> None:
             db.session().info.pop("wrote", None)
 
 
-def replica_status(primary_session) -> dict:
+def replica_status() -> dict:
     """How fresh the replica is: replay time, bytes behind the primary, seconds behind."""
     replica = current_app.extensions.get(REPLICA_ENGINE)
     if replica is None:
@@ -156,10 +163,12 @@ def replica_status(primary_session) -> dict:
         return {"source": "replica", "replica": "down"}
     behind = None
     if row.lsn is not None:
-        behind = primary_session.scalar(
-            text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), CAST(:lsn AS pg_lsn))"),
-            {"lsn": row.lsn},
-        )
+        primary = current_app.extensions["sqlalchemy"].engine  # never the routed session
+        with primary.connect() as conn:
+            behind = conn.scalar(
+                text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), CAST(:lsn AS pg_lsn))"),
+                {"lsn": row.lsn},
+            )
     # Replay time only moves when the primary commits: an idle primary with a replica that
     # has replayed everything is 0 seconds behind, however old its last transaction is.
     caught_up = behind is not None and behind <= 0

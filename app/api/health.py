@@ -54,7 +54,7 @@ def readyz():
             503, "service.db_unavailable", "数据库暂不可用", {"database": "down"}
         ) from exc
     # a stopped scheduler delays reminders but must not take the API out of rotation
-    replica = replica_status(db.session)  # reports fall back to nothing: a down replica is news
+    replica = replica_status()  # reports fall back to nothing: a down replica is news
     return {
         "status": "ok",
         "database": "ok",

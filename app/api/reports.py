@@ -48,7 +48,7 @@ def _reads_only():
 @access(Access.STAFF)
 def freshness():
     """Where reports read from, and how far the replica is behind the primary."""
-    return replica_status(db.session)
+    return replica_status()
 
 
 DOWNLOADS = {
