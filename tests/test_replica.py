@@ -68,7 +68,8 @@ def replica_pair():
         _run([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(p1), "-U", "postgres",
               "party"])  # fmt: skip
         _run([str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(p1), "-U", "postgres",
-              "-D", str(standby), "-R", "-X", "stream", "--no-sync", "--checkpoint=fast"])  # fmt: skip
+              "-D", str(standby), "-R", "-X", "stream", "--no-sync",
+              "--checkpoint=fast"])  # fmt: skip
         _run([str(PG_BIN / "pg_ctl"), "-D", str(standby), "-l", str(base / "standby.log"),
               "-o", f"-p {p2}", "-w", "start"])  # fmt: skip
         started.append(standby)
