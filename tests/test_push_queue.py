@@ -297,3 +297,32 @@ def test_rate_limit_holds_across_workers(app, park, fake_wechat, tmp_path, broke
     busiest = max(sum(1 for t in stamps[i:] if t - start < 0.8) for i, start in enumerate(stamps))
     assert busiest <= per_second
     assert (n - per_second) / (stamps[-1] - stamps[0]) <= per_second * 1.05
+
+
+@pytest.mark.parametrize("broker_url", ["redis"], indirect=True)
+def test_the_scheduler_process_hands_due_pushes_to_a_worker(app, park, fake_wechat, tmp_path):
+    """`run-scheduler` with BROKER_URL decides what is due; `run-push-worker` sends it."""
+    _backlog(park, 30)
+    env = _env(app, fake_wechat, SCHEDULER_TICK_SECONDS="1", SCHEDULER_LEASE_SECONDS="6")
+    with open(tmp_path / "scheduler.log", "ab") as out:
+        scheduler = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "run-scheduler"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    worker = _worker(env, tmp_path / "worker.log", concurrency=2)
+    try:
+        assert _wait(lambda: _open_rows() == 0 and len(fake_wechat.sent) == 30), (
+            f"not drained: {_statuses()}; {(tmp_path / 'scheduler.log').read_text()[-1500:]}"
+        )
+        time.sleep(2)  # more ticks: nothing is handed out again
+    finally:
+        _stop(scheduler)
+        _stop(worker)
+    assert "'queued': 30" in (tmp_path / "scheduler.log").read_text()
+    pushed = [m["touser"] for m in fake_wechat.sent]
+    assert len(pushed) == 30 and len(set(pushed)) == 30
+    assert _statuses() == {"sent": 30}

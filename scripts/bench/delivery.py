@@ -18,6 +18,7 @@ no openid may receive the message twice. Prints a JSON document and a Markdown t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -207,6 +208,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def backend_cpu_seconds() -> float:
+    """CPU seconds of the PostgreSQL backends serving this benchmark's database (same host)."""
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        pids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (DB_NAME,)
+            )
+        ]
+    total = 0.0
+    for pid in pids:
+        # a backend that ended meanwhile (or a server on another host) has no /proc entry
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += cpu_seconds(pid)
+    return total
+
+
 def stop_workers(procs) -> None:
     """TERM each worker's process group, then wait."""
     for proc, _ in procs:
@@ -219,21 +237,23 @@ def stop_workers(procs) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def run_queue(app, count: int, env, concurrency: int, logdir: Path) -> tuple[float, float, float]:
-    """W worker processes drain the dispatched backlog: drain and dispatch seconds, worker CPU."""
+def run_queue(app, count: int, env, concurrency: int, logdir: Path) -> tuple[float, ...]:
+    """W worker processes drain the dispatched backlog: drain and dispatch seconds, and the
+    CPU seconds of the workers and of PostgreSQL backends serving the database meanwhile."""
     from app.notify.tasks import dispatch_due
     from app.timeutil import utcnow
 
     procs = start_workers(count, env, concurrency, logdir)
     try:
-        cpu0 = sum(cpu_seconds(p.pid) for p, _ in procs)
+        cpu0, pg0 = sum(cpu_seconds(p.pid) for p, _ in procs), backend_cpu_seconds()
         t0 = time.perf_counter()
         dispatch_due(app.extensions["celery"], utcnow())
         dispatched = time.perf_counter() - t0
         while remaining():
             time.sleep(0.2)
         drained = time.perf_counter() - t0
-        return drained, dispatched, sum(cpu_seconds(p.pid) for p, _ in procs) - cpu0
+        cpu = sum(cpu_seconds(p.pid) for p, _ in procs) - cpu0
+        return drained, dispatched, cpu, backend_cpu_seconds() - pg0
     finally:
         stop_workers(procs)
 
@@ -292,11 +312,13 @@ def main(messages, modes, concurrency, latency, error_rate, broker, inprocess_me
                 fake.sent.clear()
                 fake.sent_at.clear()
                 load = os.getloadavg()[0]
-                dispatch = worker_cpu = None
+                dispatch = worker_cpu = pg_cpu = None
                 if kind == "inprocess":
                     seconds = run_inprocess(app, n)
                 else:
-                    seconds, dispatch, worker_cpu = run_queue(app, n, env, concurrency, logdir)
+                    seconds, dispatch, worker_cpu, pg_cpu = run_queue(
+                        app, n, env, concurrency, logdir
+                    )
                 status = outcome()
             sent = [m["touser"] for m in fake.sent]
             row = {
@@ -313,6 +335,9 @@ def main(messages, modes, concurrency, latency, error_rate, broker, inprocess_me
                 "worker_cpu_ms_per_message": round(1000 * worker_cpu / size, 2)
                 if worker_cpu is not None
                 else None,
+                "pg_cpu_ms_per_message": round(1000 * pg_cpu / size, 2)
+                if pg_cpu is not None
+                else None,
                 "load_before": round(load, 2),
             }
             results.append(row)
@@ -323,13 +348,16 @@ def main(messages, modes, concurrency, latency, error_rate, broker, inprocess_me
             drop_database()
     click.echo(json.dumps({"latency": latency, "error_rate": error_rate, "runs": results}))
     click.echo(
-        "\n| mode | messages | sending threads | drain s | msgs/s | busy → retry | duplicates |"
+        "\n| mode | messages | sending threads | drain s | msgs/s | worker CPU ms/msg "
+        "| PostgreSQL CPU ms/msg | busy → retry | duplicates | load |"
     )
-    click.echo("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    click.echo("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         click.echo(
             f"| {r['mode']} | {r['messages']:,} | {r['senders']} | {r['seconds']} | "
-            f"{r['per_second']} | {r['retry_scheduled']} | {r['duplicates']} |"
+            f"{r['per_second']} | {r['worker_cpu_ms_per_message'] or '—'} | "
+            f"{r['pg_cpu_ms_per_message'] or '—'} | {r['retry_scheduled']} | "
+            f"{r['duplicates']} | {r['load_before']} |"
         )
 
 
