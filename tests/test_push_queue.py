@@ -5,6 +5,7 @@ limit holds across workers. Each test has its own queue and its own appid (rate-
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -74,11 +75,27 @@ def queue_name(broker_url):
     """A queue of this test's own, deleted afterwards."""
     name = f"push-test-{uuid.uuid4().hex[:10]}"
     yield name
+    drop_queue(broker_url, name)
+
+
+def drop_queue(broker_url: str, name: str) -> None:
+    """Remove a test's queue and, on Redis, the list and bindings kombu leaves behind."""
     from kombu import Connection
 
     try:
         with Connection(broker_url, connect_timeout=2) as conn:
             conn.default_channel.queue_delete(name)
+        if broker_url.startswith("redis"):
+            import redis
+
+            client = redis.Redis.from_url(broker_url)
+            client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+            # tasks a SIGKILLed worker held are parked in kombu's `unacked` hash, to be put
+            # back into this queue later: drop those of this queue
+            for tag, raw in client.hgetall("unacked").items():
+                if json.loads(raw)[-1] == name:
+                    client.hdel("unacked", tag)
+                    client.zrem("unacked_index", tag)
     except Exception:  # noqa: S110 — cleanup only; the broker may already have dropped it
         pass
 

@@ -344,6 +344,9 @@ def main(messages, modes, concurrency, latency, error_rate, broker, inprocess_me
             click.echo(json.dumps(row), err=True)
     finally:
         fake.stop()
+        from tests.test_push_queue import drop_queue
+
+        drop_queue(broker, queue)
         if not keep:
             drop_database()
     click.echo(json.dumps({"latency": latency, "error_rate": error_rate, "runs": results}))
