@@ -10,3 +10,5 @@ def make_app(config=None):
 
 
 app = make_app()
+# `celery -A wsgi:celery_app worker --queues push` (None without BROKER_URL)
+celery_app = app.extensions.get("celery")

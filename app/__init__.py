@@ -73,9 +73,13 @@ def create_app(
         from app.db import tune_sqlite
 
         tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    from app.db import init_replica
+
+    init_replica(app, _replica_engine_options(app))
     _init_cors(app)
     _init_redis(app)
     _init_wechat(app)
+    _init_push(app)
 
     register_error_handlers(app)
     from app.auth import init_jwt
@@ -182,6 +186,23 @@ def _init_wechat(app: Flask) -> None:
     # one access token for every worker and the scheduler: renewing it invalidates the old one
     cache = DatabaseTokenCache(f"{app.config['WECHAT_API_BASE']}|{app.config['WECHAT_APPID']}")
     app.extensions["wechat"] = client_from_config(app.config, token_cache=cache)
+
+
+def _replica_engine_options(app: Flask) -> dict[str, Any]:
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        options = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 3}}
+    return options
+
+
+def _init_push(app: Flask) -> None:
+    from app.notify.ratelimit import rate_limit_from_config
+
+    app.extensions["push_rate_limit"] = rate_limit_from_config(app.config)
+    if app.config["BROKER_URL"]:
+        from app.notify.tasks import celery_init_app
+
+        celery_init_app(app)
 
 
 def _request_hooks(app: Flask) -> None:

@@ -65,8 +65,8 @@ def register_commands(app: Flask) -> None:
     @click.option("--no-push", is_flag=True, help="write the inbox only")
     def run_due_command(now_text: str | None, no_push: bool) -> None:
         """Write every reminder due at --now once, then push what is due."""
-        from app.notify.push import push_due
         from app.notify.reminders import run_due
+        from app.notify.tasks import deliver_due
         from app.timeutil import ensure_aware, utcnow
 
         now = ensure_aware(datetime.fromisoformat(now_text)) if now_text else utcnow()
@@ -74,7 +74,19 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"inbox: {sum(added.values())} added {added}")
         if not no_push:
-            click.echo(f"push: {push_due(app.extensions['wechat'], now)}")
+            click.echo(f"push: {deliver_due(now)}")
+
+    @app.cli.command("run-push-worker")
+    @click.option("--concurrency", type=int, help="sending threads (PUSH_WORKER_CONCURRENCY)")
+    @click.option("--loglevel", default="INFO", show_default=True)
+    def run_push_worker(concurrency: int | None, loglevel: str) -> None:
+        """Run a Celery worker that sends queued pushes (needs BROKER_URL); start any number."""
+        from app.notify.tasks import run_worker
+
+        try:
+            run_worker(app, concurrency, loglevel)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from exc
 
     @app.cli.group("periods")
     def periods_group() -> None:

@@ -85,6 +85,17 @@ class Defaults:
     SCHEDULER_LEASE_SECONDS: int = 45  # a stopped scheduler's lease lapses after this
     SCHEDULER_MISFIRE_GRACE_SECONDS: int = 600
     SCHEDULER_STARTING_SECONDS: int = 60  # /readyz says `starting` (not absent) this long
+    BROKER_URL: str = (
+        ""  # redis://… or amqp://…: pushes go through Celery workers; empty: in-process
+    )
+    PUSH_QUEUE: str = "push"  # the queue name on the broker (one per deployment)
+    PUSH_WORKER_CONCURRENCY: int = 8  # sending threads per `run-push-worker` process
+    PUSH_TASK_BATCH: int = 50  # notification ids per queued task
+    PUSH_DISPATCH_LIMIT: int = 200_000  # rows the scheduler hands to the queue per tick
+    PUSH_QUEUE_LEASE_SECONDS: int = 900  # a `queued` row nobody claimed goes back to `pending`
+    PUSH_VISIBILITY_TIMEOUT_SECONDS: int = 600  # Redis broker: redeliver an unacked task after
+    PUSH_RATE_LIMIT: str = ""  # e.g. "100 per second": shared by all senders (Redis when set)
+    DATABASE_REPLICA_URL: str = ""  # a PostgreSQL streaming replica for report reads
 
     STUDY_BRIEF_MIN_SECONDS: int = 60  # a morning brief counts after this server-measured dwell
     STUDY_LESSON_MIN_FRACTION: float = 0.6  # lessons and articles: this share of stated minutes

@@ -620,6 +620,7 @@ ROUTES = [
         R("GET", f"/api/v1/reports/{name}", SCOPED, variants=("A", "B"), query=org)
         for name in ("attendance", "compliance", "members", "study", "stars")
     ],
+    R("GET", "/api/v1/reports/freshness", STAFF),
     R(
         "GET",
         "/api/v1/reports/members/<int:member_id>",

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from app.auth import Access, access
+from app.db import replica_status
 from app.errors import APIError
 from app.extensions import db
 from app.notify.services import heartbeat_status
@@ -34,6 +35,8 @@ class ReadySchema(ma.Schema):
         metadata={"description": "ok | starting (first seconds after start) | stale | absent"}
     )
     scheduler_heartbeat_at = LocalDateTime(allow_none=True)
+    replica = ma.fields.String(metadata={"description": "ok | down | not_standby | absent"})
+    replica_lag_seconds = ma.fields.Float(allow_none=True)
 
 
 @blp.route("/healthz", methods=["GET"])
@@ -60,4 +63,11 @@ def readyz():
     # the scheduler starts beside the server (scripts/run.sh): give it its first seconds
     started = current_app.extensions.get("started_at", now)
     starting = now - started < timedelta(seconds=current_app.config["SCHEDULER_STARTING_SECONDS"])
-    return {"status": "ok", "database": "ok", **heartbeat_status(now, starting)}
+    replica = replica_status()  # reports fall back to the primary: a down replica is news
+    return {
+        "status": "ok",
+        "database": "ok",
+        **heartbeat_status(now, starting),
+        "replica": replica["replica"],
+        "replica_lag_seconds": replica.get("lag_seconds"),
+    }

@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 
 from app.auth import Access, access, current_principal
-from app.db import read_beside_writers
+from app.db import read_beside_writers, replica_status, use_replica
 from app.dues.reports import with_dues_streaks
 from app.extensions import db
 from app.openapi import Blueprint
@@ -21,6 +21,7 @@ from app.reports.schemas import (
     ClosedPeriodSchema,
     ComplianceArgsSchema,
     ComplianceReportSchema,
+    FreshnessSchema,
     MemberReportArgsSchema,
     MemberReportSchema,
     MembersArgsSchema,
@@ -43,6 +44,15 @@ def _reads_only():
     """Report GETs only read: on SQLite they must not queue behind (or block) check-ins."""
     if request.method == "GET":
         read_beside_writers(db.session)
+        use_replica(db.session)  # DATABASE_REPLICA_URL: reports and exports read the replica
+
+
+@blp.route("/freshness", methods=["GET"])
+@blp.response(200, FreshnessSchema)
+@access(Access.STAFF)
+def freshness():
+    """Where reports read from, and how far the replica is behind the primary."""
+    return replica_status()
 
 
 def downloads(schema) -> dict:

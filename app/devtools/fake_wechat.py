@@ -13,6 +13,7 @@ requests and the server then goes back to "ok".
 from __future__ import annotations
 
 import json
+import random
 import struct
 import threading
 import time
@@ -78,6 +79,8 @@ class FakeWeChat:
         self.no_credit_openids: set[str] = set()
         self.known_templates: set[str] | None = None
         self.sent: list[dict[str, Any]] = []
+        self.sent_at: list[float] = []  # time.monotonic() of each entry of `sent`
+        self.error_rate = 0.0  # share of sends answered "busy" (-1) at random, for benchmarks
         self.requests_log: list[dict[str, Any]] = []
         self.tokens_issued = 0
         self._codes: dict[str, tuple[str, str | None]] = {}
@@ -314,8 +317,11 @@ class FakeWeChat:
                 return _err(47003, f"argument invalid! data.{key}.value exceeds limit")
         if openid in self.no_credit_openids:
             return _err(43101, "user refuse to accept the msg")
+        if self.error_rate and random.random() < self.error_rate:  # noqa: S311 — a fault, not a key
+            return _err(-1, "system error")
         with self._lock:
             self.sent.append(body)
+            self.sent_at.append(time.monotonic())
             msgid = len(self.sent)
         return _ok({"errcode": 0, "errmsg": "ok", "msgid": msgid})
 

@@ -44,7 +44,8 @@ KINDS = {
 }
 
 PUSH_PENDING = "pending"  # waiting to be pushed (maybe after quiet hours)
-PUSH_SENDING = "sending"  # claimed by one sender
+PUSH_QUEUED = "queued"  # handed to the task queue at push_after; nobody has claimed it yet
+PUSH_SENDING = "sending"  # claimed by one sender; WeChat is being (or was) called
 PUSH_SENT = "sent"
 PUSH_SKIPPED = "skipped"  # no credit, no openid, opted out of push, WeChat not configured
 PUSH_FAILED = "failed"  # gave up after the retry budget

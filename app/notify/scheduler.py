@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -75,8 +75,8 @@ def release_lease(owner: str) -> None:
 def run_tick(now: datetime) -> dict[str, int]:
     """One scheduler step: write due reminders, then push what is due (both idempotent)."""
     from app.activities.expected import fix_due_attendees
-    from app.notify.push import push_due
     from app.notify.reminders import run_due
+    from app.notify.tasks import deliver_due
     from app.reports.periods import close_due_periods
 
     # expected attendees are fixed when the window closes, before anything counts them; a
@@ -91,7 +91,7 @@ def run_tick(now: datetime) -> dict[str, int]:
         log.exception("fixing attendee lists or closing periods failed")
     added = run_due(now)
     db.session.commit()
-    pushed = push_due(current_app.extensions["wechat"], now)
+    pushed = deliver_due(now)  # in this process, or handed to the task queue (BROKER_URL)
     return {**{f"added_{k}": v for k, v in added.items()}, **pushed}
 
 

@@ -343,3 +343,20 @@ class ReopenSchema(ma.Schema):
     kind = ma.fields.String(required=True, validate=validate.OneOf(("month", "quarter", "year")))
     start = ma.fields.Date(required=True, metadata={"description": "the period's first day"})
     reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=500))
+
+
+class FreshnessSchema(ma.Schema):
+    """Where reports read from (DATABASE_REPLICA_URL) and how far behind the replica is."""
+
+    source = ma.fields.String(metadata={"description": "replica | primary"})
+    replica = ma.fields.String(metadata={"description": "ok | down | not_standby | absent"})
+    replay_at = LocalDateTime(
+        allow_none=True, metadata={"description": "the last primary commit the replica replayed"}
+    )
+    lag_bytes = ma.fields.Integer(
+        allow_none=True, metadata={"description": "WAL the replica has still to replay"}
+    )
+    lag_seconds = ma.fields.Float(
+        allow_none=True,
+        metadata={"description": "0 when caught up, else now − replay_at: how old the data is"},
+    )
