@@ -1,4 +1,4 @@
-"""WeChat server-API client: login, access token, subscribe messages, mini-program codes.
+"""The WeChat server-API client: login, access token, subscribe messages, mini-program codes.
 
 Every call goes over HTTP(S) to a configurable base URL, so tests point it at a fake on
 loopback. Failures become `APIError`s with stable codes (`wechat.*`) and Chinese messages.
@@ -13,33 +13,38 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import requests
 from flask import current_app
 
 from app.errors import APIError
+from app.wechat.errors import (
+    BAD_TEMPLATE_DATA,
+    BUSY,
+    CODE_USED,
+    INVALID_APPID,
+    INVALID_CODE,
+    INVALID_SECRET,
+    NO_SUBSCRIPTION,
+    QUOTA_REACHED,
+    RATE_LIMITED,
+    TOKEN_EXPIRED,
+    TOKEN_INVALID,
+    USER_BLOCKED,
+    WeChatSendError,
+    WxSession,
+    _busy,
+    _not_configured,
+    _rate_limited,
+    _unavailable,
+    _wechat_error,
+)
+from app.wechat.tokens import MemoryTokenCache, TokenCache, _process_cache
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
-
-# errcodes WeChat documents for these endpoints
-BUSY = -1
-INVALID_APPID = 40013
-INVALID_SECRET = 40125
-INVALID_CODE = 40029
-CODE_USED = 40163
-USER_BLOCKED = 40226
-TOKEN_INVALID = 40001
-TOKEN_EXPIRED = 42001
-RATE_LIMITED = 45011
-QUOTA_REACHED = 45009
-NO_SUBSCRIPTION = 43101
-BAD_TEMPLATE_DATA = 47003
 
 _TOKEN_REJECTED = frozenset({TOKEN_INVALID, TOKEN_EXPIRED})
 _RETRYABLE_CODES = frozenset({"wechat.unavailable", "wechat.busy", "wechat.rate_limited"})
@@ -64,99 +69,6 @@ class _RedactQuery(logging.Filter):
 
 # WeChat takes the secret and tokens in the query string, so debug logging would leak them
 logging.getLogger("urllib3.connectionpool").addFilter(_RedactQuery())
-
-
-# ---------------------------------------------------------------- errors and results
-
-
-class WeChatSendError(APIError):
-    """A subscribe message was not delivered; `errcode` is WeChat's, `retryable` says try later."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        details: dict[str, Any] | None = None,
-        *,
-        errcode: int | None = None,
-        retryable: bool = False,
-    ) -> None:
-        super().__init__(status, code, message, details)
-        self.errcode = errcode
-        self.retryable = retryable
-
-
-@dataclass(frozen=True)
-class WxSession:
-    """What `jscode2session` answers: the user's openid, the session key, the unionid if any."""
-
-    openid: str
-    session_key: str = field(repr=False)
-    unionid: str | None = None
-
-
-def _not_configured() -> APIError:
-    return APIError(503, "wechat.not_configured", "微信接口未配置，请联系管理员")
-
-
-def _unavailable(reason: str) -> APIError:
-    return APIError(503, "wechat.unavailable", "微信服务暂不可用，请稍后再试", {"reason": reason})
-
-
-def _busy() -> APIError:
-    return APIError(503, "wechat.busy", "微信系统繁忙，请稍后再试", {"errcode": BUSY})
-
-
-def _rate_limited(errcode: int) -> APIError:
-    return APIError(429, "wechat.rate_limited", "请求过于频繁，请稍后再试", {"errcode": errcode})
-
-
-def _wechat_error(errcode: int, errmsg: str) -> APIError:
-    return APIError(502, "wechat.error", "微信接口返回错误", {"errcode": errcode, "errmsg": errmsg})
-
-
-# ---------------------------------------------------------------- token cache
-
-
-class TokenCache(Protocol):
-    """Where the access token lives between calls; a shared store lets all workers reuse one."""
-
-    def get(self) -> tuple[str, float] | None:
-        """The cached token and its absolute expiry (epoch seconds), or None."""
-        ...
-
-    def set(self, token: str, expires_at: float) -> None:
-        """Store a token and its absolute expiry (epoch seconds)."""
-        ...
-
-
-class MemoryTokenCache:
-    """A per-process token cache, safe to share between threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._value: tuple[str, float] | None = None
-
-    def get(self) -> tuple[str, float] | None:
-        """The cached token and its absolute expiry, or None."""
-        with self._lock:
-            return self._value
-
-    def set(self, token: str, expires_at: float) -> None:
-        """Store a token and its absolute expiry."""
-        with self._lock:
-            self._value = (token, expires_at)
-
-
-_process_caches: dict[tuple[str, str], MemoryTokenCache] = {}
-_process_caches_lock = threading.Lock()
-
-
-def _process_cache(base_url: str, appid: str) -> MemoryTokenCache:
-    # clients built per request must still share one token, or every call would fetch one
-    with _process_caches_lock:
-        return _process_caches.setdefault((base_url, appid), MemoryTokenCache())
 
 
 # ---------------------------------------------------------------- the client
@@ -554,66 +466,3 @@ def client_from_config(
         token_cache=token_cache,
         margin_seconds=int(config.get("WECHAT_ACCESS_TOKEN_MARGIN_SECONDS", 300)),
     )
-
-
-# ---------------------------------------------------------------- template field values
-
-THING_MAX = 20
-PHRASE_MAX = 5
-NAME_MAX = 10
-NUMBER_MAX = 32
-_ELLIPSIS = "…"
-
-
-def _squash(value: object) -> str:
-    # template values render on one line; newlines and runs of spaces only waste the limit
-    return " ".join(str(value).split())
-
-
-def _cut(value: object, limit: int) -> str:
-    return _squash(value)[:limit]
-
-
-def thing(value: object) -> str:
-    """A `thing` field: at most 20 characters, ending with "…" when it had to be cut."""
-    text = _squash(value)
-    if len(text) <= THING_MAX:
-        return text
-    return text[: THING_MAX - 1] + _ELLIPSIS
-
-
-def phrase(value: object) -> str:
-    """A `phrase` field: at most 5 characters."""
-    return _cut(value, PHRASE_MAX)
-
-
-def name(value: object) -> str:
-    """A `name` field: at most 10 characters."""
-    return _cut(value, NAME_MAX)
-
-
-def number(value: int | float | Decimal | str) -> str:
-    """A `number` field: plain digits with an optional sign and decimals, at most 32 characters."""
-    if isinstance(value, bool):
-        raise ValueError("a number field needs a number, not a bool")
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"not a number: {value!r}") from None
-    if not amount.is_finite():
-        raise ValueError(f"not a finite number: {value!r}")
-    text = format(amount, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if len(text) > NUMBER_MAX:
-        # cutting digits would change the value, so refuse instead
-        raise ValueError(f"number longer than {NUMBER_MAX} characters")
-    return text
-
-
-def time_value(dt: datetime) -> str:
-    """A `time` field: "%Y-%m-%d %H:%M" in the datetime's own zone (it must be aware)."""
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        # a naive value from the database is UTC; formatting it as-is would show the wrong hour
-        raise ValueError("time_value needs an aware datetime")
-    return dt.strftime("%Y-%m-%d %H:%M")
