@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.extensions import db
-from app.study import services
+from app.study import access, services
 from app.timeutil import utcnow
 
 NOW = datetime(2030, 5, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -83,7 +83,7 @@ def test_scheduled_item_is_invisible_to_members_until_its_time(app, client, park
     later = tomorrow_7 + timedelta(seconds=1)
     page = services.list_items(member, {"page": 1, "per_page": 20}, later)
     assert [i.id for i in page["items"]] == [item_id]
-    assert services.readable_item(member, item_id, later).id == item_id
+    assert access.readable_item(member, item_id, later).id == item_id
 
 
 def test_members_see_items_of_their_org_and_above_only(client, park, make_item):

@@ -14,7 +14,7 @@ from app.errors import APIError
 from app.extensions import db, limiter
 from app.openapi import Blueprint
 from app.schemas import page_of
-from app.study import importer, quiz
+from app.study import bank, importer, quiz
 from app.study.schemas import (
     AnswersSchema,
     DailyQuizSchema,
@@ -59,7 +59,7 @@ def submit_daily(data):
 @access(Access.STAFF)
 def list_questions(args):
     """The bank of the subtrees the caller may post in (answers included)."""
-    return quiz.list_questions(current_principal(), args)
+    return bank.list_questions(current_principal(), args)
 
 
 @blp.route("/questions", methods=["POST"])
@@ -68,9 +68,9 @@ def list_questions(args):
 @access(Access.STAFF)
 def create_question(data):
     """Add a bank question (`org_id`) or a lesson question (`item_id`)."""
-    question = quiz.create_question(current_principal(), data, utcnow())
+    question = bank.create_question(current_principal(), data, utcnow())
     db.session.commit()
-    return quiz.decorate_questions([question])[0]
+    return bank.decorate_questions([question])[0]
 
 
 @blp.route("/questions/<int:question_id>", methods=["GET"])
@@ -78,8 +78,8 @@ def create_question(data):
 @access(Access.STAFF)
 def get_question(question_id):
     """One question with its answer."""
-    question = quiz.get_question(current_principal(), question_id)
-    return quiz.decorate_questions([question])[0]
+    question = bank.get_question(current_principal(), question_id)
+    return bank.decorate_questions([question])[0]
 
 
 @blp.route("/questions/<int:question_id>", methods=["PATCH"])
@@ -88,9 +88,9 @@ def get_question(question_id):
 @access(Access.STAFF)
 def update_question(data, question_id):
     """Change a question (kind, options and answer are checked together)."""
-    question = quiz.update_question(current_principal(), question_id, data, utcnow())
+    question = bank.update_question(current_principal(), question_id, data, utcnow())
     db.session.commit()
-    return quiz.decorate_questions([question])[0]
+    return bank.decorate_questions([question])[0]
 
 
 @blp.route("/questions/<int:question_id>", methods=["DELETE"])
@@ -98,7 +98,7 @@ def update_question(data, question_id):
 @access(Access.STAFF)
 def delete_question(question_id):
     """Retire a question (kept for the quizzes that showed it)."""
-    quiz.deactivate_question(current_principal(), question_id, utcnow())
+    bank.deactivate_question(current_principal(), question_id, utcnow())
     db.session.commit()
 
 

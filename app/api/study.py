@@ -7,6 +7,7 @@ from app.extensions import db
 from app.openapi import Blueprint
 from app.schemas import PageArgsSchema, page_of
 from app.study import quiz, readers, reading, services
+from app.study.access import readable_item
 from app.study.schemas import (
     AnswersSchema,
     LessonResultSchema,
@@ -62,7 +63,7 @@ def get_item(item_id):
     """One item with its Markdown body and lesson questions (404 `study.not_published` before
     its time)."""
     now = utcnow()
-    item = services.readable_item(current_principal(), item_id, now)
+    item = readable_item(current_principal(), item_id, now)
     return services.detail(current_principal(), item, now)
 
 

@@ -19,10 +19,10 @@ from app.errors import APIError, translate_messages
 from app.extensions import db
 from app.members.importer import read_table
 from app.org.services import get_org
+from app.study.access import require_post
+from app.study.bank import new_question, question_problems
 from app.study.models import OPTION_KEYS, QuizQuestion
-from app.study.quiz import new_question, question_problems
 from app.study.schemas import QuestionInputSchema
-from app.study.services import require_post
 
 HEADERS = {
     "kind": ("kind", "题型", "类型", "题目类型"),

@@ -29,6 +29,9 @@ TRUE_FALSE_OPTIONS = ["正确", "错误"]
 OPTION_KEYS = "ABCDEFGH"
 
 
+SOURCE = "study_item"  # ledger source of reading and lesson points
+
+
 class StudyItem(db.Model):
     """A piece to study, visible from `publish_at` to members of the `org_id` subtree.
 

@@ -11,8 +11,8 @@ from app.errors import forbidden
 from app.extensions import db
 from app.members.models import Member
 from app.org.models import Organization
+from app.study.access import get_item, staff_can_read
 from app.study.models import ReadingSession
-from app.study.services import get_item, staff_can_read
 
 STATE_LABELS = {"done": "已读", "reading": "在读", "none": "未读"}
 STATE_ORDER = {"none": 0, "reading": 1, "done": 2}

@@ -21,9 +21,10 @@ from app.auth import Principal
 from app.errors import APIError
 from app.extensions import db
 from app.points import services as points
+from app.study.access import studyable_item
 from app.study.days import record_study
-from app.study.models import ReadingSession, StudyItem
-from app.study.services import SOURCE, required_seconds, studyable_item
+from app.study.models import SOURCE, ReadingSession, StudyItem
+from app.study.services import required_seconds
 from app.timeutil import local_day
 
 
