@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 
 import marshmallow as ma
 from flask import current_app
+from marshmallow import validate
 
 from app.timeutil import ensure_aware, to_local
 from app.validation import YEAR_MAX, YEAR_MESSAGE, YEAR_MIN
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_ID = 2**31 - 1
+ID = validate.Range(min=1, max=MAX_ID)
+
+
+def sane_time(value: datetime) -> None:
+    """Between 2000 and 2100 (also keeps far-off years from overflowing on conversion)."""
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ma.ValidationError("时间超出范围") from exc
+    if not EARLIEST <= utc < LATEST:
+        raise ma.ValidationError("时间须在2000年至2100年之间")
+
+
+def id_field(**kw) -> ma.fields.Integer:
+    """A database id (bounded, so no engine ever sees an out-of-range integer)."""
+    return ma.fields.Integer(validate=ID, **kw)
 
 
 class LocalDateTime(ma.fields.DateTime):

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import marshmallow as ma
 from marshmallow import validate
 
 from app.activities.models import ACTIVITY_STATUSES, ACTIVITY_TYPES, ATTENDANCE_STATUSES
-from app.schemas import LocalDateTime, PageArgsSchema
-
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-
-
-def sane_time(value: datetime) -> None:
-    """Between 2000 and 2100 (also keeps far-off years from overflowing on conversion)."""
-    try:
-        utc = value.astimezone(UTC)
-    except (OverflowError, ValueError) as exc:
-        raise ma.ValidationError("时间超出范围") from exc
-    if not EARLIEST <= utc < LATEST:
-        raise ma.ValidationError("时间须在2000年至2100年之间")
+from app.schemas import LocalDateTime, PageArgsSchema, id_field, sane_time
 
 
 def _time(**kw) -> LocalDateTime:
@@ -31,14 +16,7 @@ def _time(**kw) -> LocalDateTime:
 LAT = validate.Range(min=-90, max=90)
 LNG = validate.Range(min=-180, max=180)
 MINUTES = validate.Range(min=0, max=1440)
-MAX_ID = 2**31 - 1
-ID = validate.Range(min=1, max=MAX_ID)
 ID_LIST = {"validate": validate.Length(max=200)}
-
-
-def id_field(**kw) -> ma.fields.Integer:
-    """A database id (bounded, so no engine ever sees an out-of-range integer)."""
-    return ma.fields.Integer(validate=ID, **kw)
 
 
 class GeofenceSchema(ma.Schema):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.activities.schemas import id_field
-from app.schemas import LocalDateTime, PageArgsSchema, page_of
+from app.schemas import LocalDateTime, PageArgsSchema, id_field, page_of
 
 SCOPES = ("branch", "park")
 PERIODS = ("week", "month", "year", "all")

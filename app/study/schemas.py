@@ -5,8 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.activities.schemas import id_field, sane_time
-from app.schemas import LocalDateTime, PageArgsSchema
+from app.schemas import LocalDateTime, PageArgsSchema, id_field, sane_time
 from app.study.models import ITEM_KINDS, OPTION_KEYS, QUESTION_KINDS
 from app.study.render import markdown_html
 
