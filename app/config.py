@@ -24,6 +24,8 @@ class Defaults:
     JWT_SECRET_KEY: str = DEV_SECRET
     DATABASE_URL: str = ""  # empty → SQLite file in instance/
     REDIS_URL: str = ""
+    CACHE_KEY_PREFIX: str = "party:"  # namespace of this deployment's Redis keys
+    PRINCIPAL_CACHE_SECONDS: int = 300  # Redis copy of a resolved principal (versions decide)
     TIMEZONE: str = "Asia/Shanghai"
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
     CORS_ORIGINS: str = ""  # comma-separated origins allowed to call the API from a browser

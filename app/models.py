@@ -24,12 +24,14 @@ from app.study.models import (
     StudyItem,
     StudyItemTag,
 )
+from app.versions import CacheVersion
 
 __all__ = [
     "Activity",
     "Attendance",
     "AttendanceRequest",
     "AuditLog",
+    "CacheVersion",
     "DailyQuiz",
     "Enterprise",
     "InviteCode",
