@@ -197,7 +197,9 @@ def _read_db(names, jti):
         )
         stmt = union_all(stmt, revoked)
     rows = dict(db.session.execute(stmt).all())
-    versions = {n: ("d", rows.get(n, 0)) for n in names}
+    # the app's own epoch: a process that outlives its database (tests, a restore) starts anew
+    epoch = current_app.extensions.setdefault("party_cache_epoch", uuid.uuid4().hex)
+    versions = {n: ("d", epoch, rows.get(n, 0)) for n in names}
     _memoize(versions)
     return versions, "#revoked" in rows
 

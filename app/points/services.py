@@ -3,12 +3,15 @@ and the period totals (week, month, year, all) that rankings read — all in one
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, String, column, func, literal, select, true, update, values
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from app import versions
+from app.db import UTCDateTime
 from app.extensions import db
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
 from app.points.scope import member_scope, period_keys
@@ -128,9 +131,16 @@ def _append(
     return entry
 
 
-def _add_to_periods(member_id: int, day: date, delta: int, now: datetime) -> None:
-    """Add `delta` to the member's week, month, year and all-time totals (one upsert)."""
-    branch_id, park_id = member_scope(db.session, member_id)
+def _add_to_periods(
+    member_id: int,
+    day: date,
+    delta: int,
+    now: datetime,
+    scope: tuple[int | None, int | None] | None = None,
+) -> None:
+    """Add `delta` to the member's week, month, year and all-time totals (one upsert);
+    `scope` is the member's (branch, park) when the caller knows it."""
+    branch_id, park_id = scope or member_scope(db.session, member_id)
     rows = [
         {
             "member_id": member_id,
@@ -156,6 +166,154 @@ def _add_to_periods(member_id: int, day: date, delta: int, now: datetime) -> Non
         },
     )
     db.session.execute(stmt)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A point rule as the award reads it (cached per version of the rules)."""
+
+    id: int
+    action: str
+    label: str
+    points: int
+    cap: int | None  # units per day (None: no cap)
+    active: bool
+
+
+_RULES = versions.VersionedCache(4)
+
+
+def rules() -> dict[str, Rule]:
+    """Every rule by action, cached per worker until an admin edits one."""
+    version = versions.current(versions.RULES)
+    cached = _RULES.get("rules", version)
+    if cached is None:
+        cached = {
+            r.action: Rule(r.id, r.action, r.label, r.points, daily_cap(r), r.active)
+            for r in db.session.scalars(select(PointRule))
+        }
+        _RULES.put("rules", version, cached)
+    return cached
+
+
+def award_once(
+    member_id: int,
+    action: str,
+    *,
+    scope: tuple[int | None, int | None],
+    source_type: str,
+    source_id: int | None,
+    idempotency_key: str,
+    now: datetime,
+    reason: str | None = None,
+) -> int | None:
+    """Award one unit of a rule once per key; the ledger id, or None when inactive, missing,
+    capped or already awarded. `scope` is the member's (branch, park).
+
+    A rule without a daily cap needs no lock: the ledger's unique key makes it exactly once,
+    and the balance and period totals are added to in the same statement on PostgreSQL (a
+    writing CTE), in three on SQLite. Capped rules take the locking path of :func:`award`.
+    """
+    rule = rules().get(action)
+    if rule is None or not rule.active or rule.points <= 0:
+        return None
+    if rule.cap is not None:
+        entry = award(
+            member_id,
+            action,
+            source_type=source_type,
+            source_id=source_id,
+            idempotency_key=idempotency_key,
+            now=now,
+            reason=reason,
+        )
+        return entry.id if entry is not None else None
+    day = local_day(now)
+    entry = {
+        "member_id": member_id,
+        "rule_id": rule.id,
+        "action": action,
+        "delta": rule.points,
+        "reason": (reason or rule.label)[:200],
+        "source_type": source_type,
+        "source_id": source_id,
+        "day": day,
+        "idempotency_key": idempotency_key,
+        "created_at": now,
+    }
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _award_postgres(entry, scope, now)
+    ledger_id = db.session.execute(
+        sqlite.insert(PointLedger.__table__)
+        .values(entry)
+        .on_conflict_do_nothing()
+        .returning(PointLedger.__table__.c.id)
+    ).scalar()
+    if ledger_id is None:
+        return None
+    db.session.execute(_balance_upsert(sqlite, member_id, rule.points, now))
+    _add_to_periods(member_id, day, rule.points, now, scope)
+    return ledger_id
+
+
+def _balance_upsert(dialect, member_id: int, delta, now: datetime):
+    table = MemberPoints.__table__
+    stmt = dialect.insert(table).values(member_id=member_id, total=delta, updated_at=now)
+    return stmt.on_conflict_do_update(
+        index_elements=["member_id"],
+        set_={"total": table.c.total + stmt.excluded.total, "updated_at": now},
+    )
+
+
+def _award_postgres(entry: dict, scope: tuple[int | None, int | None], now: datetime) -> int | None:
+    """Ledger row, balance and the four period totals in one statement."""
+    ledger = (
+        postgresql.insert(PointLedger.__table__)
+        .values(entry)
+        .on_conflict_do_nothing()
+        .returning(PointLedger.__table__.c.id, PointLedger.__table__.c.delta)
+        .cte("entry")
+    )
+    # the upserts only run when the ledger row was new: their SELECT reads the CTE
+    balance = postgresql.insert(MemberPoints.__table__).from_select(
+        ["member_id", "total", "updated_at"],
+        select(literal(entry["member_id"]), ledger.c.delta, literal(now, UTCDateTime())),
+    )
+    balance = balance.on_conflict_do_update(
+        index_elements=["member_id"],
+        set_={
+            "total": MemberPoints.__table__.c.total + balance.excluded.total,
+            "updated_at": balance.excluded.updated_at,
+        },
+    ).cte("balance")
+    periods_table = MemberPointPeriod.__table__
+    kinds = values(column("kind", String), column("key", String), name="periods").data(
+        period_keys(entry["day"])
+    )
+    branch_id, park_id = scope
+    periods = postgresql.insert(periods_table).from_select(
+        ["member_id", "period_kind", "period_key", "points", "branch_id", "park_id", "updated_at"],
+        select(
+            literal(entry["member_id"]),
+            kinds.c.kind,
+            kinds.c.key,
+            ledger.c.delta,
+            literal(branch_id, Integer()),
+            literal(park_id, Integer()),
+            literal(now, UTCDateTime()),
+        ).select_from(ledger.join(kinds, true())),
+    )
+    periods = periods.on_conflict_do_update(
+        index_elements=["member_id", "period_kind", "period_key"],
+        set_={
+            "points": periods_table.c.points + periods.excluded.points,
+            "branch_id": periods.excluded.branch_id,
+            "park_id": periods.excluded.park_id,
+            "updated_at": periods.excluded.updated_at,
+        },
+    ).cte("periods")
+    stmt = select(ledger.c.id).add_cte(balance).add_cte(periods)
+    return db.session.execute(stmt).scalar()
 
 
 def award(
@@ -310,6 +468,9 @@ def daily_signin(member_id: int, now: datetime) -> bool:
         now=now,
     )
     return entry is not None
+
+
+versions.watch(PointRule, lambda _rule, _change: [versions.RULES])
 
 
 def action_labels() -> dict[str, str]:
