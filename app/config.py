@@ -75,6 +75,7 @@ class Defaults:
     STUDY_TODAY_DAYS: int = 7  # lessons and articles stay on the "today" list this many days
     QUIZ_DAILY_QUESTIONS: int = 5  # questions drawn per member and day
     LEADERBOARD_TOP_N: int = 20  # default length of a leaderboard (at most 100)
+    LEADERBOARD_CACHE_SECONDS: int = 5  # a top list is shared this long (0: never cached)
     LOG_LEVEL: str = "INFO"
 
 

@@ -40,6 +40,8 @@ ACTION_LABELS = {
 
 def ensure_default_rules() -> int:
     """Insert the default rules that are missing (existing ones keep the admin's edits)."""
+    if all(action in rules() for action, *_ in DEFAULT_RULES):  # the cached rules: no query
+        return 0
     have = set(db.session.scalars(select(PointRule.action)))
     added = 0
     for action, label, points, count_cap, minute_cap in DEFAULT_RULES:
