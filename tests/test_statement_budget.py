@@ -133,3 +133,53 @@ class TestWithRedis:
         # only the member profile /me shows (member and org), nothing for the principal
         assert [s.split()[-1] for s in me] == ["?"] * 2 or len(me) == 2, _show(me)
         assert not any("cache_versions" in s or "revoked_tokens" in s for s in me)
+
+
+def _counted_get(client, headers, path):
+    with counted() as statements:
+        r = client.get(path, headers=headers)
+    assert r.status_code == 200, r.json
+    return r, statements
+
+
+def test_home_budget(client, park, meeting, backend, auth_headers):
+    """Versions, the sign-in award, the activities with my status, the counters, today's
+    brief (none here) and the streak: 6 on a warm worker; the first home of the day writes
+    the sign-in (on SQLite in 3 statements instead of 1)."""
+    _counted_get(client, auth_headers(park.member_a2), "/api/mp/v1/home")  # warm the worker
+    _counted_get(client, park.headers.member_a, "/api/v1/me")  # and the caller's principal
+    r, first = _counted_get(client, park.headers.member_a, "/api/mp/v1/home")
+    assert r.json["points"]["signin_awarded"] is True
+    assert [a["id"] for a in r.json["next_activities"]] == [meeting.id]
+    assert r.json["next_activities"][0]["my"]["status"] == "pending"
+    assert len(first) <= (6 if backend == "postgresql" else 8), _show(first)
+    r, again = _counted_get(client, park.headers.member_a, "/api/mp/v1/home")
+    assert r.json["points"] == {"today": 1, "total": 1, "signin_awarded": False}
+    assert len(again) <= 6, _show(again)
+
+
+def test_points_me_budget(client, park, meeting, auth_headers):
+    _counted_get(client, park.headers.member_a, "/api/mp/v1/home")  # a sign-in to show
+    _counted_get(client, auth_headers(park.member_a2), "/api/v1/points/me")
+    r, statements = _counted_get(client, park.headers.member_a, "/api/v1/points/me")
+    assert r.json["balance"] == 1 and r.json["today"]["points"] == 1
+    assert r.json["periods"] == {"week": 1, "month": 1, "year": 1, "all": 1}
+    assert r.json["history"]["total"] == 1 and r.json["history"]["items"][0]["delta"] == 1
+    signin = next(x for x in r.json["today"]["rules"] if x["action"] == "daily_signin")
+    assert (signin["current"], signin["max"]) == (1, 1)
+    assert len(statements) <= 4, _show(statements)
+
+
+class TestLeaderboardCache:
+    @pytest.fixture
+    def app_config(self):
+        return {"LEADERBOARD_CACHE_SECONDS": 60}
+
+    def test_leaderboard_budget(self, client, park, meeting):
+        path = "/api/v1/points/leaderboard?scope=park&period=month"
+        _counted_get(client, park.headers.member_a, "/api/mp/v1/home")  # 1 point
+        _counted_get(client, park.headers.member_b, path)  # the top list is now shared
+        r, statements = _counted_get(client, park.headers.member_a, path)
+        assert r.json["me"] == {"member_id": park.member_a.id, "points": 1, "rank": 1}
+        assert [i["member_id"] for i in r.json["items"]] == [park.member_a.id]
+        assert len(statements) <= 3, _show(statements)

@@ -118,7 +118,12 @@ def member_expected_condition(member: Member):
     expected is an index lookup (the hosting org, an invitation) and the activities are
     reached by id — not every activity of the city tested with a path LIKE per row.
     """
-    ancestors = [int(part) for part in member.org.path.strip("/").split("/") if part]
+    return expected_condition_for(member.id, member.org.path)
+
+
+def expected_condition_for(member_id: int, org_path: str):
+    """:func:`member_expected_condition` from the member's id and org path (no row loaded)."""
+    ancestors = [int(part) for part in org_path.strip("/").split("/") if part]
     hosted = aliased(Activity)
     expected_ids = union(
         select(hosted.id).where(hosted.org_id.in_(ancestors)),
@@ -126,7 +131,7 @@ def member_expected_condition(member: Member):
             activity_invited_orgs.c.org_id.in_(ancestors)
         ),
         select(activity_invited_members.c.activity_id).where(
-            activity_invited_members.c.member_id == member.id
+            activity_invited_members.c.member_id == member_id
         ),
     )
     return Activity.id.in_(expected_ids)

@@ -208,9 +208,11 @@ def award_once(
     idempotency_key: str,
     now: datetime,
     reason: str | None = None,
+    once_a_day: bool = False,
 ) -> int | None:
     """Award one unit of a rule once per key; the ledger id, or None when inactive, missing,
-    capped or already awarded. `scope` is the member's (branch, park).
+    capped or already awarded. `scope` is the member's (branch, park); `once_a_day` says the
+    key itself allows one award per member and day, which any daily cap of 1+ allows too.
 
     A rule without a daily cap needs no lock: the ledger's unique key makes it exactly once,
     and the balance and period totals are added to in the same statement on PostgreSQL (a
@@ -219,7 +221,7 @@ def award_once(
     rule = rules().get(action)
     if rule is None or not rule.active or rule.points <= 0:
         return None
-    if rule.cap is not None:
+    if rule.cap is not None and not (once_a_day and rule.cap >= 1):
         entry = award(
             member_id,
             action,
@@ -436,29 +438,49 @@ def source_total(member_id: int, source_type: str, source_id: int, actions: list
     )
 
 
+def points_today_query(member_id: int, now: datetime):
+    """The SELECT of the points earned on the display-zone day of `now` (to compose)."""
+    return select(func.coalesce(func.sum(PointLedger.delta), 0)).where(
+        PointLedger.member_id == member_id, PointLedger.day == local_day(now)
+    )
+
+
 def points_today(member_id: int, now: datetime) -> int:
     """Points earned on the display-zone day of `now`."""
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(PointLedger.delta), 0)).where(
-                PointLedger.member_id == member_id, PointLedger.day == local_day(now)
-            )
-        )
-    )
+    return int(db.session.scalar(points_today_query(member_id, now)))
+
+
+def balance_query(member_id: int):
+    """The SELECT of the member's running total (no row before the first award)."""
+    return select(MemberPoints.total).where(MemberPoints.member_id == member_id)
 
 
 def balance(member_id: int) -> int:
     """The member's running total (0 before the first award)."""
-    total = db.session.scalar(select(MemberPoints.total).where(MemberPoints.member_id == member_id))
-    return int(total or 0)
+    return int(db.session.scalar(balance_query(member_id)) or 0)
 
 
-def daily_signin(member_id: int, now: datetime) -> bool:
+def daily_signin(
+    member_id: int, now: datetime, scope: tuple[int | None, int | None] | None = None
+) -> bool:
     """Award the day's sign-in once (first home screen or login of the Shanghai day).
 
-    True when this call awarded it.
+    True when this call awarded it. With the member's (branch, park) `scope` it is one
+    statement on PostgreSQL: the key is once a day, so no cap needs counting.
     """
     key = f"signin:{member_id}:{local_day(now).isoformat()}"
+    if scope is not None:
+        awarded = award_once(
+            member_id,
+            "daily_signin",
+            scope=scope,
+            source_type="signin",
+            source_id=None,
+            idempotency_key=key,
+            now=now,
+            once_a_day=True,
+        )
+        return awarded is not None
     if key_used(key):
         return False
     entry = award(
