@@ -146,7 +146,11 @@ class Principal:
 
     def can_manage_org(self, org: Organization) -> bool:
         """Write access to an org: admin or a managing role on it or above it."""
-        return self.is_admin or any(org.path.startswith(p) for p in self._paths(True))
+        return self.can_manage_path(org.path)
+
+    def can_manage_path(self, path: str) -> bool:
+        """Write access to the org at `path` (when only its path is at hand)."""
+        return self.is_admin or any(path.startswith(p) for p in self._paths(True))
 
     def read_paths(self) -> list[str] | None:
         """Subtree prefixes the caller may read; None means everything (admin)."""

@@ -76,6 +76,7 @@ class Defaults:
     QUIZ_DAILY_QUESTIONS: int = 5  # questions drawn per member and day
     LEADERBOARD_TOP_N: int = 20  # default length of a leaderboard (at most 100)
     LEADERBOARD_CACHE_SECONDS: int = 5  # a top list is shared this long (0: never cached)
+    SCREEN_CACHE_SECONDS: int = 2  # the check-in screen's counts are shared this long per worker
     LOG_LEVEL: str = "INFO"
 
 
