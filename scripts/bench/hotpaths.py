@@ -122,7 +122,8 @@ def _measure(client, engine, requests_):
 @click.option("--members", default=600, show_default=True)
 @click.option("--rounds", default=3, show_default=True)
 @click.option("--tree", type=click.Path(exists=True, file_okay=False), default=None)
-def main(members: int, rounds: int, tree: str | None) -> None:
+@click.option("--profile", default="", help="a scenario to profile with pyinstrument (last round)")
+def main(members: int, rounds: int, tree: str | None, profile: str) -> None:
     """Measure and print a JSON summary (see the module docstring)."""
     root = Path(tree or Path(__file__).resolve().parents[2])
     sys.path.insert(0, str(root))
@@ -168,9 +169,10 @@ def main(members: int, rounds: int, tree: str | None) -> None:
     results: dict[str, list[tuple[float, float]]] = {}
     for r in range(rounds):
         group = groups[r % 3]
-        # a first call per member warms this worker's caches, as any earlier request would
+        # me_first warms this worker's caches for the member, as any earlier request would
         for name, reqs in (
             ("healthz", [("GET", "/healthz", {})] * len(group)),
+            ("me_first", each("/api/v1/me", group)),  # the member's first request here
             ("me", each("/api/v1/me", group)),
             ("checkin_first", checkin(group)),
             ("checkin_repeat", checkin(group)),
@@ -183,7 +185,17 @@ def main(members: int, rounds: int, tree: str | None) -> None:
                 * len(group),
             ),
         ):
+            profiler = None
+            if name == profile and r == rounds - 1:
+                from pyinstrument import Profiler  # scripts/bench/requirements.txt
+
+                profiler = Profiler(interval=0.0005)
+                profiler.start()
             results.setdefault(name, []).append(_measure(client, engine, reqs))
+            if profiler is not None:
+                profiler.stop()
+                text = profiler.output_text(unicode=True, color=False, show_all=False)
+                sys.stderr.write(text)
     summary = {}
     health = statistics.median(c for c, _ in results["healthz"])
     for name, values in results.items():
