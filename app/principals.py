@@ -113,8 +113,11 @@ def _role_holders(role: OrgRole, _change: str) -> list[str]:
     return [*(f"m:{m}" for m in members), *(f"u:{u}" for u in users)]
 
 
-def _member_keys(member: Member, _change: str) -> list[str]:
-    # a new row too: a token for an id not yet taken may have cached "no such member"
+def _member_keys(member: Member, change: str) -> list[str]:
+    # a new row too: a token for an id not yet taken may have cached "no such member";
+    # no user can have cached a member that did not exist (an import stays one query)
+    if change == "new":
+        return [f"m:{member.id}"]
     return [f"m:{member.id}", *(f"u:{u}" for u in _linked_users(member))]
 
 
