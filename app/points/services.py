@@ -3,17 +3,16 @@ and the period totals (week, month, year, all) that rankings read — all in one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Integer, String, column, func, literal, select, true, update, values
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from app import versions
 from app.db import UTCDateTime
 from app.extensions import db
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
+from app.points.rules import Rule, daily_cap, rules  # noqa: F401 — re-exported
 from app.points.scope import member_scope, period_keys
 from app.timeutil import local_day
 
@@ -170,34 +169,6 @@ def _add_to_periods(
     db.session.execute(stmt)
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A point rule as the award reads it (cached per version of the rules)."""
-
-    id: int
-    action: str
-    label: str
-    points: int
-    cap: int | None  # units per day (None: no cap)
-    active: bool
-
-
-_RULES = versions.VersionedCache(4)
-
-
-def rules() -> dict[str, Rule]:
-    """Every rule by action, cached per worker until an admin edits one."""
-    version = versions.current(versions.RULES)
-    cached = _RULES.get("rules", version)
-    if cached is None:
-        cached = {
-            r.action: Rule(r.id, r.action, r.label, r.points, daily_cap(r), r.active)
-            for r in db.session.scalars(select(PointRule))
-        }
-        _RULES.put("rules", version, cached)
-    return cached
-
-
 def award_once(
     member_id: int,
     action: str,
@@ -255,18 +226,17 @@ def award_once(
     ).scalar()
     if ledger_id is None:
         return None
-    db.session.execute(_balance_upsert(sqlite, member_id, rule.points, now))
+    balance_row = sqlite.insert(MemberPoints.__table__).values(
+        member_id=member_id, total=rule.points, updated_at=now
+    )
+    db.session.execute(
+        balance_row.on_conflict_do_update(
+            index_elements=["member_id"],
+            set_={"total": MemberPoints.total + rule.points, "updated_at": now},
+        )
+    )
     _add_to_periods(member_id, day, rule.points, now, scope)
     return ledger_id
-
-
-def _balance_upsert(dialect, member_id: int, delta, now: datetime):
-    table = MemberPoints.__table__
-    stmt = dialect.insert(table).values(member_id=member_id, total=delta, updated_at=now)
-    return stmt.on_conflict_do_update(
-        index_elements=["member_id"],
-        set_={"total": table.c.total + stmt.excluded.total, "updated_at": now},
-    )
 
 
 def _award_postgres(entry: dict, scope: tuple[int | None, int | None], now: datetime) -> int | None:
@@ -407,12 +377,6 @@ def adjust(
     )
 
 
-def daily_cap(rule: PointRule) -> int | None:
-    """Units a rule pays per day: the smaller of its count and minute caps (None: no cap)."""
-    caps = [c for c in (rule.daily_count_cap, rule.daily_minute_cap) if c is not None]
-    return min(caps) if caps else None
-
-
 def key_used(idempotency_key: str) -> bool:
     """Whether a ledger entry with this key exists (it can never be awarded again)."""
     return _by_key(idempotency_key) is not None
@@ -492,9 +456,6 @@ def daily_signin(
         now=now,
     )
     return entry is not None
-
-
-versions.watch(PointRule, lambda _rule, _change: [versions.RULES])
 
 
 def action_labels() -> dict[str, str]:

@@ -11,8 +11,9 @@ from sqlalchemy import case, func, literal, select, union_all
 
 from app.extensions import db
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger
+from app.points.rules import rules
 from app.points.scope import period_keys
-from app.points.services import ACTION_LABELS, action_labels, rules
+from app.points.services import ACTION_LABELS, action_labels
 from app.schemas import paginate
 from app.timeutil import local_day
 
