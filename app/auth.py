@@ -10,9 +10,10 @@ the :class:`Principal` as an argument and never look at the request.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask_jwt_extended import (
@@ -57,24 +58,77 @@ class Grant:
         return self.role in MANAGE_ROLES
 
 
-@dataclass
-class Principal:
-    """The authenticated caller: a console user, a member, or a user linked to a member."""
+@dataclass(frozen=True)
+class MemberInfo:
+    """What the hot paths need of the caller's member profile, cached with the principal."""
 
-    identity: str
-    user: User | None = None
-    member: Member | None = None
-    grants: list[Grant] = field(default_factory=list)
+    id: int
+    name: str
+    status: str
+    org_id: int
+    org_path: str
+    org_name: str
+    branch_id: int | None  # where the member is ranked (points.scope)
+    park_id: int | None
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """What the hot paths need of a console user, cached with the principal."""
+
+    id: int
+    username: str
+    display_name: str
+    is_admin: bool
+
+
+class Principal:
+    """The authenticated caller: a console user, a member, or a user linked to a member.
+
+    It holds plain snapshots (cached between requests, see app.principals); `user` and
+    `member` load the ORM rows on first use in this request, for the code that writes them.
+    """
+
+    def __init__(
+        self,
+        identity: str,
+        user: UserInfo | None = None,
+        member: MemberInfo | None = None,
+        grants: Iterable[Grant] = (),
+    ):
+        self.identity = identity
+        self.user_info = user
+        self.member_info = member
+        self.grants = list(grants)
+        self._rows: dict[str, Any] = {}
+
+    @property
+    def user(self) -> User | None:
+        """The console user's row (loaded once per request), or None."""
+        if self.user_info is None:
+            return None
+        if "user" not in self._rows:
+            self._rows["user"] = db.session.get(User, self.user_info.id)
+        return self._rows["user"]
+
+    @property
+    def member(self) -> Member | None:
+        """The member's row (loaded once per request), or None."""
+        if self.member_info is None:
+            return None
+        if "member" not in self._rows:
+            self._rows["member"] = db.session.get(Member, self.member_info.id)
+        return self._rows["member"]
 
     @property
     def is_admin(self) -> bool:
         """Console administrators see and manage everything."""
-        return bool(self.user and self.user.is_admin)
+        return bool(self.user_info and self.user_info.is_admin)
 
     @property
     def member_id(self) -> int | None:
         """The caller's member id, if they are a member."""
-        return self.member.id if self.member else None
+        return self.member_info.id if self.member_info else None
 
     @property
     def is_staff(self) -> bool:
@@ -88,11 +142,15 @@ class Principal:
         """Read access to an org: admin, any role above or on it, or a member of it."""
         if self.is_admin or any(org.path.startswith(p) for p in self._paths(False)):
             return True
-        return bool(self.member and self.member.org_id == org.id)
+        return bool(self.member_info and self.member_info.org_id == org.id)
 
     def can_manage_org(self, org: Organization) -> bool:
         """Write access to an org: admin or a managing role on it or above it."""
-        return self.is_admin or any(org.path.startswith(p) for p in self._paths(True))
+        return self.can_manage_path(org.path)
+
+    def can_manage_path(self, path: str) -> bool:
+        """Write access to the org at `path` (when only its path is at hand)."""
+        return self.is_admin or any(path.startswith(p) for p in self._paths(True))
 
     def read_paths(self) -> list[str] | None:
         """Subtree prefixes the caller may read; None means everything (admin)."""
@@ -151,8 +209,26 @@ def load_grants(user_id: int | None, member_id: int | None) -> list[Grant]:
     return [Grant(r.org_id, r.path, r.name, r.role) for r in rows]
 
 
+def member_info(member: Member) -> MemberInfo:
+    """The cached snapshot of an active member (one query for the ranking scope)."""
+    from app.points.scope import scope_of_path
+
+    branch_id, park_id = scope_of_path(db.session, member.org.path)
+    return MemberInfo(
+        member.id,
+        member.name,
+        member.status,
+        member.org_id,
+        member.org.path,
+        member.org.name,
+        branch_id,
+        park_id,
+    )
+
+
 def principal_for(identity: str) -> Principal | None:
-    """Resolve a token identity to an active principal, or None when it is gone or inactive."""
+    """Resolve a token identity from the database to an active principal, or None when it is
+    gone or inactive (uncached; app.principals caches it per version)."""
     kind, _, raw_id = identity.partition(":")
     if not raw_id.isdigit():
         return None
@@ -163,12 +239,18 @@ def principal_for(identity: str) -> Principal | None:
         member = db.session.get(Member, user.member_id) if user.member_id else None
         if member is not None and not member.is_active:
             member = None
-        return Principal(identity, user, member, load_grants(user.id, member and member.id))
+        info = UserInfo(user.id, user.username, user.display_name or "", bool(user.is_admin))
+        return Principal(
+            identity,
+            info,
+            member_info(member) if member else None,
+            load_grants(user.id, member and member.id),
+        )
     if kind == "m":
         member = db.session.get(Member, int(raw_id))
         if member is None or not member.is_active:
             return None
-        return Principal(identity, None, member, load_grants(None, member.id))
+        return Principal(identity, None, member_info(member), load_grants(None, member.id))
     return None
 
 
@@ -289,7 +371,7 @@ def enforce_access() -> None:
         return
     verify_jwt_in_request(refresh=policy is Access.REFRESH)
     principal = _load_principal()
-    if policy is Access.MEMBER and principal.member is None:
+    if policy is Access.MEMBER and principal.member_info is None:
         raise APIError(403, "auth.member_required", "该功能仅限已绑定的党员使用")
     if policy is Access.STAFF and not principal.is_staff:
         raise forbidden("该功能仅限组织管理人员使用")
@@ -298,7 +380,9 @@ def enforce_access() -> None:
 
 
 def _load_principal() -> Principal:
-    principal = principal_for(get_jwt()["sub"])
+    from app.principals import cached_principal
+
+    principal = cached_principal(get_jwt()["sub"])
     if principal is None:
         raise APIError(401, "auth.account_inactive", "账号不存在或已停用，请重新登录")
     g.principal = principal
@@ -307,10 +391,18 @@ def _load_principal() -> Principal:
 
 def init_jwt(app: Flask) -> None:
     """JWT callbacks: revocation check and the error envelope for every token failure."""
+    from app import principals  # noqa: F401 — registers what bumps a principal's version
 
     @jwt.token_in_blocklist_loader
     def _blocked(_header, payload):
-        return is_revoked(payload["jti"])
+        from app.principals import read_for_token
+
+        # one round trip: the token's revocation, the caller's and the global cache versions
+        if read_for_token(payload["sub"], payload["jti"]):
+            return True
+        # a refresh token lives 30 days and is rare: the database is asked too, so a logout
+        # whose Redis mirror failed still ends it
+        return payload.get("type") == "refresh" and is_revoked(payload["jti"])
 
     @jwt.expired_token_loader
     def _expired(_header, _payload):

@@ -24,6 +24,8 @@ class Defaults:
     JWT_SECRET_KEY: str = DEV_SECRET
     DATABASE_URL: str = ""  # empty → SQLite file in instance/
     REDIS_URL: str = ""
+    CACHE_KEY_PREFIX: str = "party:"  # namespace of this deployment's Redis keys
+    PRINCIPAL_CACHE_SECONDS: int = 300  # Redis copy of a resolved principal (versions decide)
     TIMEZONE: str = "Asia/Shanghai"
     PUBLIC_BASE_URL: str = ""  # empty → http://SERVED_ADDRESS (links follow the served port)
     SERVED_ADDRESS: str = "127.0.0.1:5000"  # HOST:PORT actually served (scripts/run.sh sets it)
@@ -104,6 +106,8 @@ class Defaults:
     STUDY_TODAY_DAYS: int = 7  # lessons and articles stay on the "today" list this many days
     QUIZ_DAILY_QUESTIONS: int = 5  # questions drawn per member and day
     LEADERBOARD_TOP_N: int = 20  # default length of a leaderboard (at most 100)
+    LEADERBOARD_CACHE_SECONDS: int = 5  # a top list is shared this long (0: never cached)
+    SCREEN_CACHE_SECONDS: int = 2  # the check-in screen's counts are shared this long per worker
     LOG_LEVEL: str = "INFO"
 
 

@@ -30,6 +30,7 @@ from app.study.models import (
     StudyItem,
     StudyItemTag,
 )
+from app.versions import CacheVersion
 from app.visits.models import Assignment, Visit
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "Attendance",
     "AttendanceRequest",
     "AuditLog",
+    "CacheVersion",
     "ClosedPeriod",
     "DailyQuiz",
     "DeviceToken",

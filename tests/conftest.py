@@ -96,6 +96,8 @@ def make_test_app(database_url: str, **extra):
         "LOG_LEVEL": "WARNING",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt costs ~50 ms per fixture user
         "SCHEDULER_STARTING_SECONDS": 0,  # /readyz: `absent` at once unless a test says
+        "LEADERBOARD_CACHE_SECONDS": 0,  # tests read their own writes at once
+        "SCREEN_CACHE_SECONDS": 0,
     }
     config.update(extra)
     return create_app(config, surfaces=[register_miniprogram_api])

@@ -1,32 +1,34 @@
 """Check-in: the rotating code shown by the secretary, and every way a member gets counted.
 
 Rules 5 and 6 of the spec live here: only expected attendees, inside the window, with a
-current token; one attendance per member and activity (a unique key, and a savepoint so a
-race answers with the row that won); `late` after start + N minutes; an optional geofence;
-a device other than the usual one is flagged, not refused; points awarded exactly once.
+current token; one attendance per member and activity (a unique key: one `INSERT … ON
+CONFLICT DO NOTHING RETURNING`, so a race answers with the row that won); `late` after
+start + N minutes; an optional geofence; a device other than the usual one is flagged, not
+refused; points awarded exactly once. The activity's facts and the principal come from
+caches (app.activities.facts, app.principals): a first check-in is a handful of statements.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists, func, literal, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.activities import code_budget, tokens
+from app.activities.facts import CheckinFacts, checkin_facts
 from app.activities.models import SHEET_STATUS_LABELS, Activity, Attendance
 from app.activities.services import (
     can_run_checkin,
     get_activity,
-    get_managed_activity,
-    is_expected,
-    late_at,
     member_expected_condition,
 )
-from app.auth import Principal
+from app.auth import MemberInfo, Principal, member_info
 from app.errors import APIError, forbidden, not_found
 from app.extensions import db
 from app.members.models import Member
@@ -84,11 +86,6 @@ def _local(value: datetime) -> str:
     return to_local(value).isoformat()
 
 
-def _require_expected(activity: Activity, member: Member) -> None:
-    if not is_expected(activity, member):
-        raise APIError(403, "checkin.not_expected", "您不是本次活动的参加对象，无法签到")
-
-
 def _check_geofence(activity: Activity, data: dict[str, Any]) -> float | None:
     lat, lng = data.get("lat"), data.get("lng")
     if activity.geofence_lat is None:
@@ -120,153 +117,309 @@ def existing_attendance(activity_id: int, member_id: int) -> Attendance | None:
     )
 
 
-def _insert(
-    activity: Activity,
-    member: Member,
+@dataclass
+class CheckinAnswer:
+    """A check-in's attendance row as the answer shows it (built without re-reading it)."""
+
+    id: int
+    activity_id: int
+    member_id: int
+    status: str
+    method: str
+    checked_in_at: datetime | None
+    lat: float | None
+    lng: float | None
+    distance_m: float | None
+    device_id: str | None
+    new_device: bool
+    recorded_by_user_id: int | None
+    recorded_by_member_id: int | None
+    reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    activity_title: str = ""
+    member_name: str = ""
+
+    @property
+    def status_label(self) -> str:
+        """The status in Chinese."""
+        return SHEET_STATUS_LABELS[self.status]
+
+    @property
+    def flags(self) -> list[str]:
+        """What the secretary should look at (a device other than the usual one)."""
+        return ["new_device"] if self.new_device else []
+
+
+_TABLE = Attendance.__table__
+_COLUMNS = tuple(_TABLE.c)
+
+
+def _answer(row, facts: CheckinFacts, member: MemberInfo) -> CheckinAnswer:
+    return CheckinAnswer(
+        **{c.name: row[c.name] for c in _COLUMNS},
+        activity_title=facts.title,
+        member_name=member.name,
+    )
+
+
+def _existing_row(activity_id: int, member_id: int):
+    return (
+        db.session.execute(
+            select(*_COLUMNS).where(
+                _TABLE.c.activity_id == activity_id, _TABLE.c.member_id == member_id
+            )
+        )
+        .mappings()
+        .first()
+    )
+
+
+_MEMBERS = Member.__table__
+
+
+def _new_device(device: str | None):
+    """SQL over the member's row: the device differs from their usual one."""
+    if not device:
+        return literal(False)
+    return func.coalesce(_MEMBERS.c.usual_device != device, False)
+
+
+def _row_source(values: dict[str, Any]):
+    """INSERT … SELECT from the member's row: nothing is inserted for a member deactivated
+    since the principal was resolved (the row is read inside the insert)."""
+    columns = [c for c in _COLUMNS if c.name in values]
+    return [c.name for c in columns], (
+        select(
+            *(
+                v if isinstance(v, ColumnElement) else literal(v, c.type)
+                for c, v in ((c, values[c.name]) for c in columns)
+            )
+        ).where(_MEMBERS.c.id == values["member_id"], _MEMBERS.c.is_active.is_(True))
+    )
+
+
+def _record(
+    facts: CheckinFacts,
+    member: MemberInfo,
     now: datetime,
     method: str,
     data: dict[str, Any],
     recorder: Principal | None = None,
-) -> tuple[Attendance, bool]:
-    """Insert the row under a savepoint; a lost race returns the winner's row."""
+) -> tuple[CheckinAnswer, bool]:
+    """Insert the row unless it exists (one statement), and award the points once.
+
+    The unique key decides a race: the loser's insert does nothing and it answers with the
+    winner's row, created=False; only the winner awards.
+    """
     device = data.get("device_id") or None
-    attendance = Attendance(
-        activity_id=activity.id,
-        member_id=member.id,
-        status="late" if now > late_at(activity) else "present",
-        method=method,
-        checked_in_at=now,
-        lat=data.get("lat"),
-        lng=data.get("lng"),
-        distance_m=data.get("distance_m"),
-        device_id=device,
-        new_device=bool(device and member.usual_device and device != member.usual_device),
-        recorded_by_user_id=recorder.user.id if recorder and recorder.user else None,
-        recorded_by_member_id=recorder.member_id if recorder else None,
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(attendance)
-            db.session.flush()
-    except IntegrityError:
-        winner = existing_attendance(activity.id, member.id)
-        if winner is None:
-            raise
-        return decorate_attendance([winner])[0], False
-    if device and member.usual_device is None:
-        member.usual_device = device
-    points.award(
+    values = {
+        "activity_id": facts.id,
+        "member_id": member.id,
+        "status": "late" if now > facts.late_at else "present",
+        "method": method,
+        "checked_in_at": now,
+        "lat": data.get("lat"),
+        "lng": data.get("lng"),
+        "distance_m": data.get("distance_m"),
+        "device_id": device,
+        "new_device": _new_device(device),
+        "recorded_by_user_id": recorder.user_info.id if recorder and recorder.user_info else None,
+        "recorded_by_member_id": recorder.member_id if recorder else None,
+        "reason": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if db.session.get_bind().dialect.name == "postgresql":
+        row, created = _insert_postgres(values, device)
+    else:
+        row, created = _insert_sqlite(values, device)
+    if row is None:  # lost a race to a row committed during the insert, or deactivated
+        row, created = _existing_row(facts.id, member.id), False
+        if row is None:
+            raise APIError(403, "checkin.not_expected", "您不是本次活动的参加对象，无法签到")
+    if not created:  # already checked in: the existing row, no award
+        return _answer(row, facts, member), False
+    points.award_once(
         member.id,
-        ATTENDANCE_POINT_ACTIONS[attendance.status],
+        ATTENDANCE_POINT_ACTIONS[row["status"]],
+        scope=(member.branch_id, member.park_id),
         source_type="activity",
-        source_id=activity.id,
-        idempotency_key=f"attendance:{activity.id}:{member.id}",
-        reason=f"参加活动：{activity.title}"[:200],
+        source_id=facts.id,
+        idempotency_key=f"attendance:{facts.id}:{member.id}",
+        reason=f"参加活动：{facts.title}"[:200],
         now=now,
     )
-    return decorate_attendance([attendance])[0], True
+    return _answer(row, facts, member), True
+
+
+def _insert_postgres(values: dict[str, Any], device: str | None):
+    """One statement: the new row (created) or the existing one, and the usual device."""
+    insert = postgresql.insert(_TABLE).from_select(*_row_source(values))
+    new = insert.on_conflict_do_nothing().returning(*_COLUMNS).cte("new_row")
+    same = (_TABLE.c.activity_id == values["activity_id"]) & (
+        _TABLE.c.member_id == values["member_id"]
+    )
+    stmt = union_all(
+        select(*new.c, literal(True).label("created")),
+        select(*_COLUMNS, literal(False).label("created")).where(same, ~exists(select(new.c.id))),
+    )
+    if device:  # the first device a member checks in with becomes the usual one
+        usual = (
+            update(Member)
+            .where(
+                Member.id == values["member_id"],
+                Member.usual_device.is_(None),
+                exists(select(new.c.id)),
+            )
+            .values(usual_device=device, updated_at=values["created_at"])
+            .cte("usual_device")
+        )
+        stmt = stmt.add_cte(usual)
+    row = db.session.execute(stmt).mappings().first()
+    return (row, row["created"]) if row is not None else (None, False)
+
+
+def _insert_sqlite(values: dict[str, Any], device: str | None):
+    """SQLite has no writing CTEs: the insert, then the existing row or the usual device."""
+    insert = sqlite.insert(_TABLE).from_select(*_row_source(values)).on_conflict_do_nothing()
+    row = db.session.execute(insert.returning(*_COLUMNS)).mappings().first()
+    if row is None:
+        return _existing_row(values["activity_id"], values["member_id"]), False
+    if device:
+        db.session.execute(
+            update(Member)
+            .where(Member.id == values["member_id"], Member.usual_device.is_(None))
+            .values(usual_device=device, updated_at=values["created_at"])
+            .execution_options(synchronize_session=False)
+        )
+    return row, True
 
 
 # --- the member checks in --------------------------------------------------------------------
 
 
-def _require_member(principal: Principal) -> Member:
-    if principal.member is None:
+def _require_member(principal: Principal) -> MemberInfo:
+    if principal.member_info is None:
         raise APIError(
             403,
             "checkin.not_bound",
             "当前账号未关联党员信息，请先在小程序中绑定后再签到",
         )
-    return principal.member
+    return principal.member_info
 
 
-def _activity_for_code(member: Member, code: str, now: datetime) -> Activity:
+def _activity_for_code(principal: Principal, code: str, now: datetime) -> CheckinFacts:
     """The open activity the member is expected at whose current or previous code matches."""
     window = tokens.window_of(now)
     candidates = db.session.scalars(
-        select(Activity)
+        select(Activity.id)
         .where(
             Activity.status == "published",
             Activity.checkin_opens_at <= now,
             Activity.checkin_closes_at > now,
-            member_expected_condition(member),
+            member_expected_condition(principal.member),
         )
         .order_by(Activity.starts_at)
     )
-    candidates = list(candidates)
-    ids = [a.id for a in candidates]
-    spent = code_budget.spent(member.id, ids)
+    ids = list(candidates)
+    member_id = principal.member_info.id
+    spent = code_budget.spent(member_id, ids)
     if ids and len(spent) == len(ids):
         raise code_budget.paused()
     # the previous window's code only during the QR's grace, so one guess meets one code
     in_grace = now.timestamp() < tokens.window_start(window).timestamp() + tokens.grace_seconds()
     live = [window - 1, window] if in_grace else [window]
-    tried = [a for a in candidates if a.id not in spent]
-    for activity in tried:
-        if code in (tokens.activity_code(activity.id, w) for w in live):
-            return activity
-    code_budget.record_failure(member.id, [a.id for a in tried])
+    tried = [i for i in ids if i not in spent]
+    for activity_id in tried:
+        if code in (tokens.activity_code(activity_id, w) for w in live):
+            return checkin_facts(activity_id)
+    code_budget.record_failure(member_id, tried)
     raise APIError(400, "checkin.code_invalid", "签到码不正确或已过期，请核对现场显示的6位数字")
 
 
-def check_in(principal: Principal, data: dict[str, Any], now: datetime) -> tuple[Attendance, bool]:
+def _admit(
+    facts: CheckinFacts,
+    member: MemberInfo,
+    now: datetime,
+    window: int | None,
+    seen_at: datetime | None = None,
+) -> None:
+    """Every rule a new check-in must pass: expected, inside the window, a current token
+    (current when it was seen, if a scan ticket says when)."""
+    if not facts.expected.includes(member.id, member.org_path):
+        raise APIError(403, "checkin.not_expected", "您不是本次活动的参加对象，无法签到")
+    check_window(facts, now)
+    if window is not None:
+        tokens.check_token_time(window, seen_at or now)
+
+
+def check_in(
+    principal: Principal, data: dict[str, Any], now: datetime
+) -> tuple[CheckinAnswer, bool]:
     """Check the caller in with a QR token (or its URL) or the 6-digit code.
 
-    Returns (attendance, created): a repeat answers the existing row with created=False.
+    Returns (attendance, created): a repeat answers the existing row with created=False,
+    also after the window closed or away from the geofence.
     """
     member = _require_member(principal)
     window: int | None = None
     if data.get("token"):
         activity_id, window = tokens.read_checkin_token(data["token"])
-        activity = get_activity(activity_id)
+        facts = checkin_facts(activity_id)
         method = "qr"
     else:
-        activity = _activity_for_code(member, data["code"], now)
+        facts = _activity_for_code(principal, data["code"], now)
         method = "code"
-    check_open_state(activity)
-    existing = existing_attendance(activity.id, member.id)
-    if existing is not None:
-        return decorate_attendance([existing])[0], False
-    _require_expected(activity, member)
-    check_window(activity, now)
-    if window is not None:
+    check_open_state(facts)
+    try:
         # a scan ticket (app.activities.scan_ticket) vouches the token was current when seen
-        tokens.check_token_time(window, data.get("token_seen_at") or now)
-    data = {**data, "distance_m": _check_geofence(activity, data)}
-    return _insert(activity, member, now, method, data)
+        _admit(facts, member, now, window, data.get("token_seen_at"))
+        data = {**data, "distance_m": _check_geofence(facts, data)}
+    except APIError:
+        existing = _existing_row(facts.id, member.id)
+        if existing is not None:  # a repeat is answered whatever the window says now
+            return _answer(existing, facts, member), False
+        raise
+    return _record(facts, member, now, method, data)
 
 
 def scan_member(
     principal: Principal, activity_id: int, code: str, now: datetime
-) -> tuple[Attendance, bool]:
+) -> tuple[CheckinAnswer, bool]:
     """The secretary scans a member's personal code (members without a camera or data)."""
     activity = get_activity(activity_id)
     if not can_run_checkin(principal, activity):
         raise forbidden("无权为该活动签到")
     member_id = tokens.read_member_code(code, now)
-    member = db.session.get(Member, member_id)
-    if member is None or not member.is_active:
+    row = db.session.get(Member, member_id)
+    if row is None or not row.is_active:
         raise not_found("党员")
-    check_open_state(activity)
-    existing = existing_attendance(activity.id, member.id)
+    member = member_info(row)
+    facts = checkin_facts(activity.id)
+    check_open_state(facts)
+    existing = _existing_row(facts.id, member.id)
     if existing is not None:
-        return decorate_attendance([existing])[0], False
-    _require_expected(activity, member)
-    check_window(activity, now)
-    return _insert(activity, member, now, "scan", {}, recorder=principal)
+        return _answer(existing, facts, member), False
+    _admit(facts, member, now, None)
+    return _record(facts, member, now, "scan", {}, recorder=principal)
 
 
 # --- codes -----------------------------------------------------------------------------------
 
 
 def current_code(principal: Principal, activity_id: int, now: datetime) -> dict[str, Any]:
-    """What the secretary's screen shows now: token, scan URL, 6-digit code and timings."""
-    activity = get_managed_activity(principal, activity_id)
-    check_open_state(activity)
-    check_window(activity, now)
-    return rotating_code(activity, now)
+    """What the secretary's screen shows now: token, scan URL, 6-digit code and timings.
+
+    Read from the activity's cached facts: a projector polling every few seconds costs no
+    statement beyond the request's version read.
+    """
+    facts = checkin_facts(activity_id)
+    if not principal.can_manage_path(facts.org_path):
+        raise forbidden("无权管理该组织")
+    check_open_state(facts)
+    check_window(facts, now)
+    return rotating_code(facts, now)
 
 
 def rotating_code(activity: Activity, now: datetime) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from app import versions
 from app.activities.models import Activity, activity_invited_members, activity_invited_orgs
 from app.auth import Principal, path_filter
 from app.errors import not_found
@@ -64,6 +65,8 @@ def _replace(table, column, activity_id: int, wanted: dict[int, str]) -> None:
     ]
     if new:
         db.session.execute(insert(table), new)
+    if gone or new:
+        versions.bump([versions.ACTIVITIES])  # Core writes: the check-in's cached list must move
 
 
 def apply_invitations(
@@ -175,6 +178,7 @@ def respond(
         db.session.execute(update(table).where(*where).values(status=ACCEPTED))
     else:
         db.session.execute(delete(table).where(*where))
+    versions.bump([versions.ACTIVITIES])  # Core writes: the check-in's cached list must move
     db.session.flush()
     activity = db.session.get(Activity, activity_id)
     if activity is not None:

@@ -10,6 +10,7 @@ and the current QR image. It never checks anyone in and never shows phones or id
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -168,7 +169,7 @@ def _seconds(delta: timedelta) -> float:
 def screen_state(activity: Activity, now: datetime, with_pending_names: bool) -> dict[str, Any]:
     """Everything the screen shows now; the code only while the window is open."""
     phase = screen_phase(activity, now)
-    live = live_counts(activity, now)
+    live, waiting = _counted(activity, now, with_pending_names, phase != "cancelled")
     code = None
     if phase == "open":
         current = checkins.rotating_code(activity, now)
@@ -216,9 +217,29 @@ def screen_state(activity: Activity, now: datetime, with_pending_names: bool) ->
             }
             for row in live["latest"]
         ],
-        "pending": pending(activity, with_pending_names) if phase != "cancelled" else None,
+        "pending": waiting,
         "now": now,
     }
+
+
+def _counted(
+    activity: Activity, now: datetime, with_names: bool, with_pending: bool
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The live counts and who is still awaited, shared by this worker's callers for
+    SCREEN_CACHE_SECONDS: a projector and hundreds of phones polling cost one count."""
+    ttl = current_app.config["SCREEN_CACHE_SECONDS"]
+    key = (activity.id, with_names, with_pending)
+    cache = current_app.extensions.setdefault("party_screen_counts", {})
+    hit = cache.get(key)
+    if ttl > 0 and hit is not None and hit[0] > time.monotonic():
+        return hit[1], hit[2]
+    live = live_counts(activity, now)
+    waiting = pending(activity, with_names) if with_pending else None
+    if ttl > 0:
+        if len(cache) > 1024:
+            cache.clear()
+        cache[key] = (time.monotonic() + ttl, live, waiting)
+    return live, waiting
 
 
 def qr_image(activity: Activity, window: int, now: datetime) -> tuple[str, datetime]:

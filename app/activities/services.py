@@ -99,37 +99,45 @@ def member_expected_condition(member: Member):
     expected is an index lookup (the hosting org, an invitation) and the activities are
     reached by id — not every activity of the city tested with a path LIKE per row.
     """
-    ancestors = [int(part) for part in member.org.path.strip("/").split("/") if part]
+    return expected_condition_for(member.id, member.org.path, member.status)
+
+
+def expected_condition_for(member_id: int, org_path: str, status: str):
+    """:func:`member_expected_condition` from the member's id, org path and status (no row
+    loaded)."""
+    ancestors = [int(part) for part in org_path.strip("/").split("/") if part]
     hosted, invited = aliased(Activity), aliased(Activity)
     expected_ids = union(
-        select(hosted.id).where(hosted.org_id.in_(ancestors), _kind_fits(hosted, member)),
+        select(hosted.id).where(
+            hosted.org_id.in_(ancestors), _kind_fits(hosted, member_id, status)
+        ),
         select(activity_invited_orgs.c.activity_id)
         .join(invited, invited.id == activity_invited_orgs.c.activity_id)
         .where(
             activity_invited_orgs.c.org_id.in_(ancestors),
             activity_invited_orgs.c.status == "accepted",
-            _kind_fits(invited, member),
+            _kind_fits(invited, member_id, status),
         ),
         select(activity_invited_members.c.activity_id).where(
-            activity_invited_members.c.member_id == member.id,
+            activity_invited_members.c.member_id == member_id,
             activity_invited_members.c.status == "accepted",
         ),
     )
     return Activity.id.in_(expected_ids)
 
 
-def _kind_fits(activity, member: Member):
+def _kind_fits(activity, member_id: int, status: str):
     """SQL on an Activity alias: the member's status lets them be expected at its kind today
     (支委会: only with a committee seat on the host; activists only at ACTIVIST_TYPES)."""
     seats = select(OrgRole.org_id).where(
-        OrgRole.member_id == member.id,
+        OrgRole.member_id == member_id,
         OrgRole.role.in_(list(COMMITTEE_ROLES)),
         OrgRole.until.is_(None),
     )
     committee = or_(activity.type != "committee_meeting", activity.org_id.in_(seats))
-    if member.status in PARTY_STATUSES:
+    if status in PARTY_STATUSES:
         return committee
-    if member.status == "activist":
+    if status == "activist":
         return and_(committee, activity.type.in_(list(ACTIVIST_TYPES)))
     return false()
 

@@ -32,7 +32,7 @@ def me(args):
     if ensure_default_rules():
         db.session.commit()  # first sight of an empty rule table keeps the defaults
     # a pure read from here: no commit, so the loaded history is not expired and re-fetched
-    return standing.me(current_principal().member.id, args, utcnow())
+    return standing.me(current_principal().member_id, args, utcnow())
 
 
 @blp.route("/leaderboard", methods=["GET"])

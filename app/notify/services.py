@@ -103,13 +103,18 @@ def list_inbox(member: Member, args: dict[str, Any]) -> dict:
     return page
 
 
-def unread_count(member_id: int) -> int:
-    """How many of the member's notifications are unread."""
-    return db.session.scalar(
+def unread_count_query(member_id: int):
+    """The SELECT that counts the member's unread notifications (to compose into one)."""
+    return (
         select(func.count())
         .select_from(Notification)
         .where(Notification.member_id == member_id, Notification.read_at.is_(None))
     )
+
+
+def unread_count(member_id: int) -> int:
+    """How many of the member's notifications are unread."""
+    return db.session.scalar(unread_count_query(member_id))
 
 
 def mark_read(member: Member, notification_id: int, now: datetime) -> Notification:

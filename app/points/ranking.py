@@ -8,12 +8,16 @@ A park with `public_ranking` off shows members their own rank only; its staff se
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from app import versions
 from app.auth import Principal
 from app.errors import APIError, forbidden
 from app.extensions import db
@@ -21,26 +25,64 @@ from app.members.models import Member
 from app.org.models import Organization
 from app.org.services import get_org
 from app.points.models import MemberPointPeriod
-from app.points.scope import member_scope, period_keys, scope_of_org
+from app.points.scope import period_keys, scope_of_org
 from app.timeutil import local_day
+
+_ORGS = versions.VersionedCache(8192)  # org facts, exact per version of the org tree
+_TOPS_LOCK = threading.Lock()
+_TOPS_MAX = 4096
+
+
+@dataclass(frozen=True)
+class OrgFacts:
+    """What a leaderboard reads of an org."""
+
+    id: int
+    name: str
+    path: str
+    public_ranking: bool
 
 
 def _period_key(period: str, now: datetime) -> str:
     return dict(period_keys(local_day(now)))[period]
 
 
-def _staff_over(principal: Principal, org: Organization) -> bool:
+def _org(org_id: int | None) -> OrgFacts | None:
+    """An org's facts (cached per version of the org tree), or None."""
+    if org_id is None:
+        return None
+    version = versions.current(versions.ORGS)
+    facts = _ORGS.get(("org", org_id), version)
+    if facts is None:
+        org = db.session.get(Organization, org_id)
+        if org is None:
+            return None
+        facts = OrgFacts(org.id, org.name, org.path, bool(org.public_ranking))
+        _ORGS.put(("org", org_id), version, facts)
+    return facts
+
+
+def _scope_of(org_id: int) -> tuple[int | None, int | None]:
+    version = versions.current(versions.ORGS)
+    scope = _ORGS.get(("scope", org_id), version)
+    if scope is None:
+        scope = scope_of_org(db.session, get_org(org_id).id)
+        _ORGS.put(("scope", org_id), version, scope)
+    return scope
+
+
+def _staff_over(principal: Principal, org: OrgFacts) -> bool:
     paths = principal.read_paths()
     return paths is None or any(org.path.startswith(p) for p in paths)
 
 
 def _target(
     own: tuple[int | None, int | None] | None, scope: str, org_id: int | None
-) -> tuple[int, Organization]:
-    """The branch or park id to rank in, and the park org (its `public_ranking` decides);
+) -> tuple[int, OrgFacts | None]:
+    """The branch or park id to rank in, and the park (its `public_ranking` decides);
     `own` is the caller's (branch, park) when they are a member."""
     if org_id is not None:
-        branch_id, park_id = scope_of_org(db.session, get_org(org_id).id)
+        branch_id, park_id = _scope_of(org_id)
     elif own is not None:
         branch_id, park_id = own
     else:
@@ -53,15 +95,22 @@ def _target(
     target = branch_id if scope == "branch" else park_id
     if target is None:
         raise APIError(404, "not_found", "组织不存在")
-    return target, db.session.get(Organization, park_id)
+    return target, _org(park_id)
 
 
 def leaderboard(principal: Principal, args: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Top N of a branch or park for a period, and the caller's own rank there."""
+    """Top N of a branch or park for a period, and the caller's own rank there.
+
+    The top list and the participant count are shared by every caller of the same scope and
+    period for LEADERBOARD_CACHE_SECONDS; the caller's rank is always computed now.
+    """
     scope, period = args["scope"], args["period"]
-    own = member_scope(db.session, principal.member.id) if principal.member else None
+    info = principal.member_info
+    own = (info.branch_id, info.park_id) if info else None
     target_id, park = _target(own, scope, args.get("org_id"))
-    target = db.session.get(Organization, target_id)
+    target = _org(target_id)
+    if target is None:
+        raise APIError(404, "not_found", "组织不存在")
     staff = _staff_over(principal, target)
     own_branch, own_park = own or (None, None)
     inside = target_id == (own_branch if scope == "branch" else own_park)
@@ -74,26 +123,34 @@ def leaderboard(principal: Principal, args: dict[str, Any], now: datetime) -> di
         MemberPointPeriod.period_key == key,
         column == target_id,
     )
-    public = bool(park.public_ranking) if park is not None else True
-    result: dict[str, Any] = {
+    public = park.public_ranking if park is not None else True
+    limit = args.get("limit") or current_app.config["LEADERBOARD_TOP_N"]
+    participants, items = _top((scope, target_id, period, key, limit), where, limit)
+    return {
         "scope": scope,
         "period": period,
         "period_key": key,
         "org_id": target.id,
         "org_name": target.name,
         "public": public,
-        "participants": db.session.scalar(
-            select(func.count()).select_from(MemberPointPeriod).where(*where)
-        ),
-        "items": _top(where, args.get("limit")) if public or staff else [],
+        "participants": participants,
+        "items": items if public or staff else [],
         "me": _me(principal, where, inside),
         "now": now,
     }
-    return result
 
 
-def _top(where, limit: int | None) -> list[dict[str, Any]]:
-    limit = limit or current_app.config["LEADERBOARD_TOP_N"]
+def _top(cache_key: tuple, where, limit: int) -> tuple[int, list[dict[str, Any]]]:
+    """(participants, top N) of one scope and period, shared for a few seconds."""
+    ttl = current_app.config["LEADERBOARD_CACHE_SECONDS"]
+    tops = current_app.extensions.setdefault("party_leaderboard_tops", {})  # per app
+    with _TOPS_LOCK:
+        hit = tops.get(cache_key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1], hit[2]
+    participants = db.session.scalar(
+        select(func.count()).select_from(MemberPointPeriod).where(*where)
+    )
     rows = db.session.execute(
         select(
             MemberPointPeriod.member_id,
@@ -120,22 +177,31 @@ def _top(where, limit: int | None) -> list[dict[str, Any]]:
                 "points": int(row.points),
             }
         )
-    return items
+    if ttl > 0:
+        with _TOPS_LOCK:
+            if len(tops) >= _TOPS_MAX:
+                tops.clear()
+            tops[cache_key] = (time.monotonic() + ttl, participants, items)
+    return participants, items
 
 
 def _me(principal: Principal, where, inside: bool) -> dict[str, Any] | None:
-    """The caller's points and rank (1 + how many have more), when they are ranked here."""
-    if principal.member is None or not inside:
+    """The caller's points and rank (1 + how many have more), when they are ranked here:
+    one statement, a lookup and a COUNT over the (kind, key, scope, points) index."""
+    member_id = principal.member_id
+    if member_id is None or not inside:
         return None
-    mine = db.session.scalar(
-        select(MemberPointPeriod.points).where(
-            *where, MemberPointPeriod.member_id == principal.member.id
-        )
+    mine = func.coalesce(
+        select(MemberPointPeriod.points)
+        .where(*where, MemberPointPeriod.member_id == member_id)
+        .scalar_subquery(),
+        0,
     )
-    points = int(mine or 0)
-    ahead = db.session.scalar(
+    ahead = (
         select(func.count())
         .select_from(MemberPointPeriod)
-        .where(*where, MemberPointPeriod.points > points)
+        .where(*where, MemberPointPeriod.points > mine)
+        .scalar_subquery()
     )
-    return {"member_id": principal.member.id, "points": points, "rank": int(ahead) + 1}
+    points, count = db.session.execute(select(mine, ahead)).one()
+    return {"member_id": member_id, "points": int(points), "rank": int(count) + 1}

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, String, column, func, literal, select, true, update, values
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from app.db import UTCDateTime
 from app.extensions import db
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
+from app.points.rules import Rule, daily_cap, rules  # noqa: F401 — re-exported
 from app.points.scope import member_scope, period_keys
 from app.timeutil import local_day
 
@@ -37,6 +39,8 @@ ACTION_LABELS = {
 
 def ensure_default_rules() -> int:
     """Insert the default rules that are missing (existing ones keep the admin's edits)."""
+    if all(action in rules() for action, *_ in DEFAULT_RULES):  # the cached rules: no query
+        return 0
     have = set(db.session.scalars(select(PointRule.action)))
     added = 0
     for action, label, points, count_cap, minute_cap in DEFAULT_RULES:
@@ -128,9 +132,16 @@ def _append(
     return entry
 
 
-def _add_to_periods(member_id: int, day: date, delta: int, now: datetime) -> None:
-    """Add `delta` to the member's week, month, year and all-time totals (one upsert)."""
-    branch_id, park_id = member_scope(db.session, member_id)
+def _add_to_periods(
+    member_id: int,
+    day: date,
+    delta: int,
+    now: datetime,
+    scope: tuple[int | None, int | None] | None = None,
+) -> None:
+    """Add `delta` to the member's week, month, year and all-time totals (one upsert);
+    `scope` is the member's (branch, park) when the caller knows it."""
+    branch_id, park_id = scope or member_scope(db.session, member_id)
     rows = [
         {
             "member_id": member_id,
@@ -156,6 +167,127 @@ def _add_to_periods(member_id: int, day: date, delta: int, now: datetime) -> Non
         },
     )
     db.session.execute(stmt)
+
+
+def award_once(
+    member_id: int,
+    action: str,
+    *,
+    scope: tuple[int | None, int | None],
+    source_type: str,
+    source_id: int | None,
+    idempotency_key: str,
+    now: datetime,
+    reason: str | None = None,
+    once_a_day: bool = False,
+) -> int | None:
+    """Award one unit of a rule once per key; the ledger id, or None when inactive, missing,
+    capped or already awarded. `scope` is the member's (branch, park); `once_a_day` says the
+    key itself allows one award per member and day, which any daily cap of 1+ allows too.
+
+    A rule without a daily cap needs no lock: the ledger's unique key makes it exactly once,
+    and the balance and period totals are added to in the same statement on PostgreSQL (a
+    writing CTE), in three on SQLite. Capped rules take the locking path of :func:`award`.
+    """
+    rule = rules().get(action)
+    if rule is None or not rule.active or rule.points <= 0:
+        return None
+    if rule.cap is not None and not (once_a_day and rule.cap >= 1):
+        entry = award(
+            member_id,
+            action,
+            source_type=source_type,
+            source_id=source_id,
+            idempotency_key=idempotency_key,
+            now=now,
+            reason=reason,
+        )
+        return entry.id if entry is not None else None
+    day = local_day(now)
+    entry = {
+        "member_id": member_id,
+        "rule_id": rule.id,
+        "action": action,
+        "delta": rule.points,
+        "reason": (reason or rule.label)[:200],
+        "source_type": source_type,
+        "source_id": source_id,
+        "day": day,
+        "idempotency_key": idempotency_key,
+        "created_at": now,
+    }
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _award_postgres(entry, scope, now)
+    ledger_id = db.session.execute(
+        sqlite.insert(PointLedger.__table__)
+        .values(entry)
+        .on_conflict_do_nothing()
+        .returning(PointLedger.__table__.c.id)
+    ).scalar()
+    if ledger_id is None:
+        return None
+    balance_row = sqlite.insert(MemberPoints.__table__).values(
+        member_id=member_id, total=rule.points, updated_at=now
+    )
+    db.session.execute(
+        balance_row.on_conflict_do_update(
+            index_elements=["member_id"],
+            set_={"total": MemberPoints.total + rule.points, "updated_at": now},
+        )
+    )
+    _add_to_periods(member_id, day, rule.points, now, scope)
+    return ledger_id
+
+
+def _award_postgres(entry: dict, scope: tuple[int | None, int | None], now: datetime) -> int | None:
+    """Ledger row, balance and the four period totals in one statement."""
+    ledger = (
+        postgresql.insert(PointLedger.__table__)
+        .values(entry)
+        .on_conflict_do_nothing()
+        .returning(PointLedger.__table__.c.id, PointLedger.__table__.c.delta)
+        .cte("entry")
+    )
+    # the upserts only run when the ledger row was new: their SELECT reads the CTE
+    balance = postgresql.insert(MemberPoints.__table__).from_select(
+        ["member_id", "total", "updated_at"],
+        select(literal(entry["member_id"]), ledger.c.delta, literal(now, UTCDateTime())),
+    )
+    balance = balance.on_conflict_do_update(
+        index_elements=["member_id"],
+        set_={
+            "total": MemberPoints.__table__.c.total + balance.excluded.total,
+            "updated_at": balance.excluded.updated_at,
+        },
+    ).cte("balance")
+    periods_table = MemberPointPeriod.__table__
+    kinds = values(column("kind", String), column("key", String), name="periods").data(
+        period_keys(entry["day"])
+    )
+    branch_id, park_id = scope
+    periods = postgresql.insert(periods_table).from_select(
+        ["member_id", "period_kind", "period_key", "points", "branch_id", "park_id", "updated_at"],
+        select(
+            literal(entry["member_id"]),
+            kinds.c.kind,
+            kinds.c.key,
+            ledger.c.delta,
+            literal(branch_id, Integer()),
+            literal(park_id, Integer()),
+            literal(now, UTCDateTime()),
+        ).select_from(ledger.join(kinds, true())),
+    )
+    periods = periods.on_conflict_do_update(
+        index_elements=["member_id", "period_kind", "period_key"],
+        set_={
+            "points": periods_table.c.points + periods.excluded.points,
+            "branch_id": periods.excluded.branch_id,
+            "park_id": periods.excluded.park_id,
+            "updated_at": periods.excluded.updated_at,
+        },
+    ).cte("periods")
+    stmt = select(ledger.c.id).add_cte(balance).add_cte(periods)
+    return db.session.execute(stmt).scalar()
 
 
 def award(
@@ -246,12 +378,6 @@ def adjust(
     )
 
 
-def daily_cap(rule: PointRule) -> int | None:
-    """Units a rule pays per day: the smaller of its count and minute caps (None: no cap)."""
-    caps = [c for c in (rule.daily_count_cap, rule.daily_minute_cap) if c is not None]
-    return min(caps) if caps else None
-
-
 def key_used(idempotency_key: str) -> bool:
     """Whether a ledger entry with this key exists (it can never be awarded again)."""
     return _by_key(idempotency_key) is not None
@@ -277,29 +403,49 @@ def source_total(member_id: int, source_type: str, source_id: int, actions: list
     )
 
 
+def points_today_query(member_id: int, now: datetime):
+    """The SELECT of the points earned on the display-zone day of `now` (to compose)."""
+    return select(func.coalesce(func.sum(PointLedger.delta), 0)).where(
+        PointLedger.member_id == member_id, PointLedger.day == local_day(now)
+    )
+
+
 def points_today(member_id: int, now: datetime) -> int:
     """Points earned on the display-zone day of `now`."""
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(PointLedger.delta), 0)).where(
-                PointLedger.member_id == member_id, PointLedger.day == local_day(now)
-            )
-        )
-    )
+    return int(db.session.scalar(points_today_query(member_id, now)))
+
+
+def balance_query(member_id: int):
+    """The SELECT of the member's running total (no row before the first award)."""
+    return select(MemberPoints.total).where(MemberPoints.member_id == member_id)
 
 
 def balance(member_id: int) -> int:
     """The member's running total (0 before the first award)."""
-    total = db.session.scalar(select(MemberPoints.total).where(MemberPoints.member_id == member_id))
-    return int(total or 0)
+    return int(db.session.scalar(balance_query(member_id)) or 0)
 
 
-def daily_signin(member_id: int, now: datetime) -> bool:
+def daily_signin(
+    member_id: int, now: datetime, scope: tuple[int | None, int | None] | None = None
+) -> bool:
     """Award the day's sign-in once (first home screen or login of the Shanghai day).
 
-    True when this call awarded it.
+    True when this call awarded it. With the member's (branch, park) `scope` it is one
+    statement on PostgreSQL: the key is once a day, so no cap needs counting.
     """
     key = f"signin:{member_id}:{local_day(now).isoformat()}"
+    if scope is not None:
+        awarded = award_once(
+            member_id,
+            "daily_signin",
+            scope=scope,
+            source_type="signin",
+            source_id=None,
+            idempotency_key=key,
+            now=now,
+            once_a_day=True,
+        )
+        return awarded is not None
     if key_used(key):
         return False
     entry = award(

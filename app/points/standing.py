@@ -3,71 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import case, func, literal, select, union_all
 
 from app.extensions import db
-from app.points.models import MemberPointPeriod, PointLedger, PointRule
+from app.points.models import MemberPointPeriod, MemberPoints, PointLedger
+from app.points.rules import rules
 from app.points.scope import period_keys
-from app.points.services import (
-    action_labels,
-    balance,
-    daily_cap,
-    points_today,
-)
+from app.points.services import ACTION_LABELS, action_labels
 from app.schemas import paginate
 from app.timeutil import local_day
 
 
-def progress_today(member_id: int, now: datetime) -> list[dict[str, Any]]:
-    """Every active rule with today's points as current / daily maximum (None: no cap)."""
-    today = local_day(now)
-    earned = dict(
-        db.session.execute(
-            select(PointLedger.action, func.sum(PointLedger.delta))
-            .where(
-                PointLedger.member_id == member_id,
-                PointLedger.day == today,
-                PointLedger.rule_id.is_not(None),
-            )
-            .group_by(PointLedger.action)
-        ).all()
-    )
-    rows = []
-    for rule in db.session.scalars(
-        select(PointRule).where(PointRule.active.is_(True)).order_by(PointRule.id)
-    ):
-        cap = daily_cap(rule)
-        rows.append(
-            {
-                "action": rule.action,
-                "label": rule.label,
-                "points": rule.points,
-                "current": int(earned.get(rule.action) or 0),
-                "max": cap * rule.points if cap is not None else None,
-            }
-        )
-    return rows
-
-
-def period_points(member_id: int, now: datetime) -> dict[str, int]:
-    """The member's points this week, month, year and in all."""
-    keys = period_keys(local_day(now))
-    found = dict(
-        db.session.execute(
-            select(MemberPointPeriod.period_kind, MemberPointPeriod.points).where(
-                MemberPointPeriod.member_id == member_id,
-                MemberPointPeriod.period_kind.in_([k for k, _ in keys]),
-                MemberPointPeriod.period_key.in_([v for _, v in keys]),
-            )
-        ).all()
-    )
-    return {kind: int(found.get(kind) or 0) for kind, _ in keys}
-
-
 def history(member_id: int, page: int, per_page: int) -> dict:
-    """The member's ledger, newest first, one page."""
+    """The member's ledger entries (ORM rows), newest first, one page (the committee's view)."""
     stmt = (
         select(PointLedger)
         .where(PointLedger.member_id == member_id)
@@ -80,20 +32,86 @@ def history(member_id: int, page: int, per_page: int) -> dict:
     return result
 
 
+def _totals(member_id: int, now: datetime) -> tuple[int, dict[str, int], dict[str, int], int]:
+    """(balance, period totals, today's points per rule action, today's points) in one
+    statement: a UNION ALL of the balance row, the four period rows and today's ledger."""
+    today = local_day(now)
+    keys = period_keys(today)
+    balance = select(literal("#balance"), MemberPoints.total).where(
+        MemberPoints.member_id == member_id
+    )
+    periods = select(
+        literal("#period:") + MemberPointPeriod.period_kind, MemberPointPeriod.points
+    ).where(
+        MemberPointPeriod.member_id == member_id,
+        MemberPointPeriod.period_kind.in_([k for k, _ in keys]),
+        MemberPointPeriod.period_key.in_([v for _, v in keys]),
+    )
+    # corrections (no rule) count in today's points but in no rule's progress
+    label = case((PointLedger.rule_id.is_(None), literal("#correction")), else_=PointLedger.action)
+    todays = (
+        select(label, func.sum(PointLedger.delta))
+        .where(PointLedger.member_id == member_id, PointLedger.day == today)
+        .group_by(label)
+    )
+    rows = db.session.execute(union_all(balance, periods, todays)).all()
+    found = {key: int(value or 0) for key, value in rows}
+    period_totals = {kind: found.get(f"#period:{kind}", 0) for kind, _ in keys}
+    earned = {k: v for k, v in found.items() if not k.startswith("#")}
+    points_today = sum(earned.values()) + found.get("#correction", 0)
+    return found.get("#balance", 0), period_totals, earned, points_today
+
+
+def _history_page(member_id: int, page: int, per_page: int) -> dict:
+    """One page of the ledger, newest first, and the total in the same statement."""
+    per_page = min(per_page, current_app.config["PER_PAGE_MAX"])
+    table = PointLedger.__table__
+    rows = (
+        db.session.execute(
+            select(table, func.count().over().label("full_count"))
+            .where(table.c.member_id == member_id)
+            .order_by(table.c.created_at.desc(), table.c.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .mappings()
+        .all()
+    )
+    if rows:
+        total = rows[0]["full_count"]
+    elif page == 1:
+        total = 0
+    else:  # past the last page: the window saw no row, count apart
+        total = db.session.scalar(
+            select(func.count()).select_from(table).where(table.c.member_id == member_id)
+        )
+    labels = {**{r.action: r.label for r in rules().values()}, **ACTION_LABELS}
+    items = [SimpleNamespace(**row, label=labels.get(row["action"], row["action"])) for row in rows]
+    return {"items": items, "page": page, "per_page": per_page, "total": int(total)}
+
+
 def me(member_id: int, args: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Everything the 我的积分 page shows in one answer."""
+    """Everything the 我的积分 page shows in one answer (4 statements with the version read:
+    the totals, the streak, one page of history)."""
     from app.study.days import streak
 
-    rules = progress_today(member_id, now)
+    balance_total, period_totals, earned, points_today = _totals(member_id, now)
+    progress = [
+        {
+            "action": rule.action,
+            "label": rule.label,
+            "points": rule.points,
+            "current": earned.get(rule.action, 0),
+            "max": rule.cap * rule.points if rule.cap is not None else None,
+        }
+        for rule in sorted(rules().values(), key=lambda r: r.id)
+        if rule.active
+    ]
     return {
-        "balance": balance(member_id),
-        "today": {
-            "day": local_day(now),
-            "points": points_today(member_id, now),
-            "rules": rules,
-        },
-        "periods": period_points(member_id, now),
+        "balance": balance_total,
+        "today": {"day": local_day(now), "points": points_today, "rules": progress},
+        "periods": period_totals,
         "streak": streak(member_id, now),
-        "history": history(member_id, args["page"], args["per_page"]),
+        "history": _history_page(member_id, args["page"], args["per_page"]),
         "now": now,
     }

@@ -1,0 +1,104 @@
+"""The member's next activities with their own status, in one statement (the home screen)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import select
+
+from app.activities.models import (
+    ACTIVITY_TYPE_LABELS,
+    PHASE_LABELS,
+    SHEET_STATUS_LABELS,
+    Activity,
+    Attendance,
+    AttendanceRequest,
+)
+from app.activities.services import expected_condition_for, late_at, phase
+from app.auth import MemberInfo
+from app.extensions import db
+from app.org.models import Organization
+
+_OPEN = ("pending", "approved")
+
+
+def upcoming_with_status(member: MemberInfo, now: datetime, limit: int) -> list[SimpleNamespace]:
+    """Published activities the member is expected at that have not ended, soonest first,
+    each with `my` (status, check-in time, open request) — one statement."""
+    activities = (
+        select(Activity.__table__, Organization.name.label("org_name"))
+        .join(Organization, Organization.id == Activity.org_id)
+        .where(
+            Activity.status == "published",
+            (Activity.ends_at > now) | (Activity.checkin_closes_at > now),
+            expected_condition_for(member.id, member.org_path, member.status),
+        )
+        .order_by(Activity.starts_at, Activity.id)
+        .limit(limit)
+        .subquery("upcoming")
+    )
+
+    def open_request(column):  # the newest open request (scalar: SQLite has no LATERAL)
+        return (
+            select(column)
+            .where(
+                AttendanceRequest.member_id == member.id,
+                AttendanceRequest.activity_id == activities.c.id,
+                AttendanceRequest.status.in_(_OPEN),
+            )
+            .order_by(AttendanceRequest.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    stmt = (
+        select(
+            activities,
+            Attendance.status.label("my_status"),
+            Attendance.checked_in_at.label("my_checked_in_at"),
+            open_request(AttendanceRequest.id).label("request_id"),
+            open_request(AttendanceRequest.kind).label("request_kind"),
+            open_request(AttendanceRequest.status).label("request_status"),
+        )
+        .outerjoin(
+            Attendance,
+            (Attendance.activity_id == activities.c.id) & (Attendance.member_id == member.id),
+        )
+        .order_by(activities.c.starts_at, activities.c.id)
+    )
+    return [_shown(row, now) for row in db.session.execute(stmt).mappings()]
+
+
+def _shown(row: dict[str, Any], now: datetime) -> SimpleNamespace:
+    a = SimpleNamespace(**{k: v for k, v in row.items() if not k.startswith(("my_", "request_"))})
+    a.type_label = ACTIVITY_TYPE_LABELS[a.type]
+    a.phase = phase(a, now)
+    a.phase_label = PHASE_LABELS[a.phase]
+    a.late_at = late_at(a)
+    a.geofence = (
+        None
+        if a.geofence_lat is None
+        else {"lat": a.geofence_lat, "lng": a.geofence_lng, "radius_m": a.geofence_radius_m}
+    )
+    on_leave = row["request_kind"] == "leave" and row["request_status"] == "approved"
+    if row["my_status"] is not None:
+        status = row["my_status"]
+    elif on_leave:
+        status = "leave"
+    else:
+        status = "absent" if now >= a.checkin_closes_at else "pending"
+    a.my = {
+        "status": status,
+        "status_label": SHEET_STATUS_LABELS[status],
+        "checked_in_at": row["my_checked_in_at"],
+        "request": None
+        if row["request_id"] is None
+        else {
+            "id": row["request_id"],
+            "kind": row["request_kind"],
+            "status": row["request_status"],
+        },
+    }
+    return a

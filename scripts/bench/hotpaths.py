@@ -1,0 +1,214 @@
+"""The hot paths in-process: statements and this process's CPU per request, ÷ /healthz.
+
+    .venv/bin/python scripts/bench/hotpaths.py [--members 600] [--rounds 3] [--tree DIR]
+
+Builds a park (1 committee, 6 branches, --members members, a default point-rule set and one
+open meeting) in a fresh PostgreSQL database `party_bench_hot`, then calls each hot path
+through the Flask test client as distinct members: first check-ins, repeats, /me, home,
+points/me, the park leaderboard and the QR PNG. For every scenario it reports the median
+over --rounds of: process CPU per request (time.process_time: the app, SQLAlchemy and the
+driver; PostgreSQL's own CPU is not in it), statements per request (SQLAlchemy cursor
+events), and the ratio to /healthz measured in the same run.
+
+`--tree DIR` runs the same measurement against another checkout of the app (for example
+the tree before a change, from `git archive`), so before and after use one method.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+import psycopg
+
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+DB_NAME = "party_bench_hot"  # the only database this script creates or drops
+
+
+def _recreate() -> str:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + DB_NAME
+
+
+def _build(app, db, members: int):
+    """The park, its members and tokens, and one open meeting of the whole park."""
+    from flask_jwt_extended import create_access_token
+
+    from app.activities.models import Activity
+    from app.members.models import Member
+    from app.org.models import Organization
+    from app.points.services import ensure_default_rules
+
+    def org(name, type_, parent=None):
+        row = Organization(
+            name=name,
+            type=type_,
+            parent_id=parent.id if parent else None,
+            build_mode="standalone" if type_ == "branch" else None,
+            depth=parent.depth + 1 if parent else 0,
+        )
+        db.session.add(row)
+        db.session.flush()
+        row.path = f"{parent.path if parent else '/'}{row.id}/"
+        return row
+
+    work = org("管委会党工委", "work_committee")
+    park = org("园区综合党委", "general_committee", work)
+    branches = [org(f"第{i}支部", "branch", park) for i in range(6)]
+    rows = [
+        Member(name=f"党员{i}", status="full", phone=f"139{i:08d}", org_id=branches[i % 6].id)
+        for i in range(members)
+    ]
+    db.session.add_all(rows)
+    ensure_default_rules()
+    now = datetime.now(UTC)
+    meeting = Activity(
+        org_id=park.id,
+        type="party_lecture",
+        title="党课",
+        starts_at=now + timedelta(minutes=10),
+        ends_at=now + timedelta(hours=2),
+        checkin_opens_before_minutes=30,
+        checkin_closes_after_minutes=30,
+        late_after_minutes=10,
+        checkin_opens_at=now - timedelta(minutes=20),
+        checkin_closes_at=now + timedelta(minutes=40),
+        status="published",
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    tokens = [create_access_token(identity=f"m:{m.id}") for m in rows]
+    from app.accounts.services import create_user
+    from app.org.models import OrgRole
+
+    staff = create_user("bench_park", "password123", display_name="园区")
+    db.session.flush()
+    db.session.add(OrgRole(org_id=park.id, role="secretary", user_id=staff.id))
+    db.session.commit()
+    return meeting.id, tokens, create_access_token(identity=f"u:{staff.id}")
+
+
+def _measure(client, engine, requests_):
+    """(CPU ms per request, statements per request) over a list of (method, path, kw)."""
+    from sqlalchemy import event
+
+    count = [0]
+
+    def before(*_args):
+        count[0] += 1
+
+    event.listen(engine, "before_cursor_execute", before)
+    start = time.process_time()
+    for method, path, kw in requests_:
+        response = client.open(path, method=method, **kw)
+        if response.status_code >= 400:
+            raise click.ClickException(f"{method} {path}: {response.status_code} {response.json}")
+    cpu = time.process_time() - start
+    event.remove(engine, "before_cursor_execute", before)
+    n = len(requests_)
+    return cpu * 1000 / n, count[0] / n
+
+
+@click.command()
+@click.option("--members", default=600, show_default=True)
+@click.option("--rounds", default=3, show_default=True)
+@click.option("--tree", type=click.Path(exists=True, file_okay=False), default=None)
+@click.option("--profile", default="", help="a scenario to profile with pyinstrument (last round)")
+def main(members: int, rounds: int, tree: str | None, profile: str) -> None:
+    """Measure and print a JSON summary (see the module docstring)."""
+    root = Path(tree or Path(__file__).resolve().parents[2])
+    sys.path.insert(0, str(root))
+    os.chdir(root)
+    url = _recreate()
+    os.environ.update(
+        DATABASE_URL=url,
+        ENV_NAME="testing",
+        SECRET_KEY=secrets.token_urlsafe(36),
+        JWT_SECRET_KEY=secrets.token_urlsafe(36),
+        QR_ROTATE_SECONDS="600",  # one code for the whole run (this is not a rotation test)
+        RATELIMIT_ENABLED="false",
+        LOG_LEVEL="ERROR",
+        REDIS_URL="",
+    )
+    from flask_migrate import upgrade
+
+    from app.activities import tokens as qr_tokens
+    from app.extensions import db
+    from wsgi import make_app
+
+    app = make_app({"JWT_ACCESS_MINUTES": 120})
+    with app.app_context():
+        upgrade()
+        meeting, tokens, staff = _build(app, db, members)
+        engine = db.engine
+    client = app.test_client()
+    third = members // 3
+    groups = [tokens[i * third : (i + 1) * third] for i in range(3)]
+
+    def bearer(token):
+        return {"headers": {"Authorization": f"Bearer {token}"}}
+
+    def checkin(group):
+        with app.app_context():
+            code = qr_tokens.checkin_token(meeting, qr_tokens.window_of(datetime.now(UTC)))
+        return [("POST", "/api/v1/checkins", {"json": {"token": code}, **bearer(t)}) for t in group]
+
+    def each(path, group):
+        return [("GET", path, bearer(t)) for t in group]
+
+    board = "/api/v1/points/leaderboard?scope=park&period=month"
+    results: dict[str, list[tuple[float, float]]] = {}
+    for r in range(rounds):
+        group = groups[r % 3]
+        # me_first warms this worker's caches for the member, as any earlier request would
+        for name, reqs in (
+            ("healthz", [("GET", "/healthz", {})] * len(group)),
+            ("me_first", each("/api/v1/me", group)),  # the member's first request here
+            ("me", each("/api/v1/me", group)),
+            ("checkin_first", checkin(group)),
+            ("checkin_repeat", checkin(group)),
+            ("home", each("/api/mp/v1/home", group)),
+            ("points_me", each("/api/v1/points/me", group)),
+            ("leaderboard", each(board, group)),
+            (
+                "qr_png",
+                [("GET", f"/api/v1/activities/{meeting}/checkin-code.png", bearer(staff))]
+                * len(group),
+            ),
+        ):
+            profiler = None
+            if name == profile and r == rounds - 1:
+                from pyinstrument import Profiler  # scripts/bench/requirements.txt
+
+                profiler = Profiler(interval=0.0005)
+                profiler.start()
+            results.setdefault(name, []).append(_measure(client, engine, reqs))
+            if profiler is not None:
+                profiler.stop()
+                text = profiler.output_text(unicode=True, color=False, show_all=False)
+                sys.stderr.write(text)
+    summary = {}
+    health = statistics.median(c for c, _ in results["healthz"])
+    for name, values in results.items():
+        cpu = statistics.median(c for c, _ in values)
+        summary[name] = {
+            "cpu_ms_per_request": round(cpu, 3),
+            "statements_per_request": round(statistics.median(s for _, s in values), 2),
+            "ratio_to_healthz": round(cpu / health, 1),
+        }
+    print(
+        json.dumps({"members": members, "rounds": rounds, "tree": str(root), **summary}, indent=1)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Statement budgets of the hot paths, counted with SQLAlchemy's cursor events (not timed).
+
+Each request is made twice or after a warm-up, so the budgets are those of a warm worker:
+the principal and the activity's facts come from their caches (app.principals,
+app.activities.facts), which the version read at authentication keeps exact. The counts
+exclude SQLite's `BEGIN IMMEDIATE` (PostgreSQL's BEGIN is implicit in the driver).
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from app.activities import tokens
+from app.activities.models import Attendance
+from app.extensions import db
+from app.members.models import Member
+from app.points.models import MemberPointPeriod, MemberPoints, PointLedger
+from app.timeutil import utcnow
+
+
+@contextmanager
+def counted():
+    """Collect the SQL statements the app sends while the block runs."""
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, _params, _context, _many):
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def _show(statements: list[str]) -> str:
+    return "\n".join(s[:160].replace("\n", " ") for s in statements)
+
+
+def _token(activity) -> str:
+    return tokens.checkin_token(activity.id, tokens.window_of(utcnow()))
+
+
+@pytest.fixture
+def meeting(park, make_activity, point_rules):
+    """A published meeting of branch A whose window is open now."""
+    return make_activity(park.branch_a, starts_at=utcnow() + timedelta(minutes=10))
+
+
+def _check_in(client, headers, activity, **extra):
+    token = _token(activity)  # outside the count: the test's own session may reload it
+    with counted() as statements:
+        r = client.post("/api/v1/checkins", json={"token": token, **extra}, headers=headers)
+    return r, statements
+
+
+def test_first_and_repeat_check_in_budgets(client, park, meeting, backend, auth_headers):
+    # warm the worker: the activity's facts (another member) and the caller's principal
+    assert _check_in(client, park.headers.secretary_a, meeting)[0].status_code == 201
+    assert client.get("/api/v1/me", headers=park.headers.member_a).status_code == 200
+    assert client.get("/api/v1/me", headers=auth_headers(park.member_a2)).status_code == 200
+
+    r, first = _check_in(client, park.headers.member_a, meeting)
+    assert r.status_code == 201, r.json
+    assert r.json["status"] == "present" and r.json["member_name"] == "张三"
+    # PostgreSQL: versions + attendance (one CTE) + award (one CTE); SQLite: the award is 3
+    assert len(first) <= (3 if backend == "postgresql" else 5), _show(first)
+
+    # a first device is remembered: inside the CTE on PostgreSQL, one UPDATE more on SQLite
+    r2, with_device = _check_in(client, auth_headers(park.member_a2), meeting, device_id="phone-a2")
+    assert r2.status_code == 201 and not r2.json["new_device"]
+    assert len(with_device) <= (3 if backend == "postgresql" else 6), _show(with_device)
+    db.session.expire_all()
+    assert db.session.get(Member, park.member_a2.id).usual_device == "phone-a2"
+
+    again, repeat = _check_in(client, park.headers.member_a, meeting)
+    assert again.status_code == 200 and again.json["id"] == r.json["id"]
+    assert len(repeat) <= (2 if backend == "postgresql" else 3), _show(repeat)
+
+    # exactly once, and the totals moved with the ledger
+    member_id = park.member_a.id
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Attendance).where(Attendance.member_id == member_id)
+        )
+        == 1
+    )
+    ledger = db.session.scalar(
+        select(func.sum(PointLedger.delta)).where(PointLedger.member_id == member_id)
+    )
+    assert ledger == 2
+    assert db.session.get(MemberPoints, member_id).total == 2
+    periods = db.session.scalars(
+        select(MemberPointPeriod.points).where(MemberPointPeriod.member_id == member_id)
+    ).all()
+    assert sorted(periods) == [2, 2, 2, 2]
+
+
+def test_cold_worker_check_in_stays_bounded(client, park, meeting, backend, auth_headers):
+    """Nothing cached yet: the principal (4), the facts (3) and the rules (1) are loaded."""
+    r, cold = _check_in(client, park.headers.member_a, meeting)
+    assert r.status_code == 201
+    assert len(cold) <= (3 if backend == "postgresql" else 5) + 4 + 3 + 1, _show(cold)
+    r, warm = _check_in(client, auth_headers(park.member_a2), meeting)
+    assert r.status_code == 201
+    assert len(warm) <= len(cold) - 4, _show(warm)  # facts and rules were not read again
+
+
+class TestWithRedis:
+    """With REDIS_URL the version read is one MGET: no statement before the work itself."""
+
+    @pytest.fixture
+    def app_config(self):
+        return {
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
+            "CACHE_KEY_PREFIX": f"t{uuid.uuid4().hex}:",
+        }
+
+    def test_check_in_without_a_statement_for_the_principal(self, client, park, meeting, backend):
+        assert _check_in(client, park.headers.secretary_a, meeting)[0].status_code == 201
+        assert client.get("/api/v1/me", headers=park.headers.member_a).status_code == 200
+        r, first = _check_in(client, park.headers.member_a, meeting)
+        assert r.status_code == 201
+        assert len(first) <= (2 if backend == "postgresql" else 4), _show(first)
+        with counted() as me:
+            assert client.get("/api/v1/me", headers=park.headers.member_a).status_code == 200
+        # only the member profile /me shows (member and org), nothing for the principal
+        assert [s.split()[-1] for s in me] == ["?"] * 2 or len(me) == 2, _show(me)
+        assert not any("cache_versions" in s or "revoked_tokens" in s for s in me)
+
+
+def _counted_get(client, headers, path):
+    with counted() as statements:
+        r = client.get(path, headers=headers)
+    assert r.status_code == 200, r.json
+    return r, statements
+
+
+def test_home_budget(client, park, meeting, backend, auth_headers):
+    """Versions, the sign-in award, the activities with my status, the counters, today's
+    brief (none here) and the streak: 6 on a warm worker; the first home of the day writes
+    the sign-in (on SQLite in 3 statements instead of 1)."""
+    _counted_get(client, auth_headers(park.member_a2), "/api/mp/v1/home")  # warm the worker
+    _counted_get(client, park.headers.member_a, "/api/v1/me")  # and the caller's principal
+    r, first = _counted_get(client, park.headers.member_a, "/api/mp/v1/home")
+    assert r.json["points"]["signin_awarded"] is True
+    assert [a["id"] for a in r.json["next_activities"]] == [meeting.id]
+    assert r.json["next_activities"][0]["my"]["status"] == "pending"
+    assert len(first) <= (6 if backend == "postgresql" else 8), _show(first)
+    r, again = _counted_get(client, park.headers.member_a, "/api/mp/v1/home")
+    assert r.json["points"] == {"today": 1, "total": 1, "signin_awarded": False}
+    assert len(again) <= 6, _show(again)
+
+
+def test_points_me_budget(client, park, meeting, auth_headers):
+    _counted_get(client, park.headers.member_a, "/api/mp/v1/home")  # a sign-in to show
+    _counted_get(client, auth_headers(park.member_a2), "/api/v1/points/me")
+    r, statements = _counted_get(client, park.headers.member_a, "/api/v1/points/me")
+    assert r.json["balance"] == 1 and r.json["today"]["points"] == 1
+    assert r.json["periods"] == {"week": 1, "month": 1, "year": 1, "all": 1}
+    assert r.json["history"]["total"] == 1 and r.json["history"]["items"][0]["delta"] == 1
+    signin = next(x for x in r.json["today"]["rules"] if x["action"] == "daily_signin")
+    assert (signin["current"], signin["max"]) == (1, 1)
+    assert len(statements) <= 4, _show(statements)
+
+
+class TestLeaderboardCache:
+    @pytest.fixture
+    def app_config(self):
+        return {"LEADERBOARD_CACHE_SECONDS": 60}
+
+    def test_leaderboard_budget(self, client, park, meeting):
+        path = "/api/v1/points/leaderboard?scope=park&period=month"
+        _counted_get(client, park.headers.member_a, "/api/mp/v1/home")  # 1 point
+        _counted_get(client, park.headers.member_b, path)  # the top list is now shared
+        r, statements = _counted_get(client, park.headers.member_a, path)
+        assert r.json["me"] == {"member_id": park.member_a.id, "points": 1, "rank": 1}
+        assert [i["member_id"] for i in r.json["items"]] == [park.member_a.id]
+        assert len(statements) <= 3, _show(statements)
