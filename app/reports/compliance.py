@@ -344,7 +344,11 @@ def compliance_report(
     ).all()
     ids = [b.id for b in branches]
     months = list(range(1, 13) if quarter is None else range(3 * quarter - 2, 3 * quarter + 1))
-    frozen = periods.frozen_items(year, ids) if ids and not live else {}
+    frozen: dict[tuple, dict[str, list]] = {}
+    for key, frozen_list in (periods.frozen_items(year, ids) if ids and not live else {}).items():
+        by_type = frozen.setdefault(key, {})
+        for i in frozen_list:
+            by_type.setdefault(i["type"], []).append(i)
     needed = {
         (r.period, period_bounds(date(year, m, 1), r.period)[0])
         for m in months
@@ -372,9 +376,7 @@ def compliance_report(
                     continue
                 key = (req.period, period_bounds(date(year, m, 1), req.period)[0])
                 if key in closed and (b.id, *key) in frozen:
-                    items += [
-                        {**i, "frozen": True} for i in frozen[(b.id, *key)] if i["type"] == req.type
-                    ]
+                    items += [{**i, "frozen": True} for i in frozen[(b.id, *key)].get(req.type, [])]
             got = {i["type"] for i in items}
             if live_needed:
                 items += [
