@@ -132,7 +132,13 @@ def computed_pairs(where, scope_path: str | None = None, member_id: int | None =
     inv, sub = aliased(Organization), aliased(Organization)
     by_org = (
         select(*cols)
-        .join(activity_invited_orgs, activity_invited_orgs.c.activity_id == Activity.id)
+        .join(
+            activity_invited_orgs,
+            and_(
+                activity_invited_orgs.c.activity_id == Activity.id,
+                activity_invited_orgs.c.status == "accepted",  # pending: nothing of theirs yet
+            ),
+        )
         .join(inv, inv.id == activity_invited_orgs.c.org_id)
         .join(sub, sub.path.like(inv.path + "%"))
         .join(h, and_(h.org_id == sub.id, asof, one))
@@ -141,7 +147,13 @@ def computed_pairs(where, scope_path: str | None = None, member_id: int | None =
     )
     by_name = (
         select(*cols)
-        .join(activity_invited_members, activity_invited_members.c.activity_id == Activity.id)
+        .join(
+            activity_invited_members,
+            and_(
+                activity_invited_members.c.activity_id == Activity.id,
+                activity_invited_members.c.status == "accepted",
+            ),
+        )
         .join(h, and_(h.member_id == activity_invited_members.c.member_id, asof, one))
         .where(where)
     )
