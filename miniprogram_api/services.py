@@ -17,7 +17,7 @@ from app.auth import Principal
 from app.errors import APIError
 from app.extensions import db
 from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invite_code
-from app.notices.badges import member_badges
+from app.notices.badges import badge_columns, badges_from
 from app.notify.services import unread_count_query
 from app.points import services as points
 from app.study.days import streak
@@ -101,11 +101,12 @@ def home(principal: Principal, now: datetime) -> dict[str, Any]:
     member = principal.member_info
     signed_in = points.daily_signin(member.id, now, scope=(member.branch_id, member.park_id))
     activities = upcoming_with_status(member, now, HOME_ACTIVITIES)
-    unread, today, total = db.session.execute(
+    unread, today, total, unconfirmed, has_base = db.session.execute(
         select(
             unread_count_query(member.id).scalar_subquery(),
             points.points_today_query(member.id, now).scalar_subquery(),
             points.balance_query(member.id).scalar_subquery(),
+            *badge_columns(member.id, now),
         )
     ).one()
     # the brief reads only the member's id and org path: no need to load the rows
@@ -122,7 +123,8 @@ def home(principal: Principal, now: datetime) -> dict[str, Any]:
         "study_today": brief_of_today(reader, now),
         "streak": streak(member.id, now),
         "unread_notifications": int(unread or 0),
-        "ledgers": member_badges(member.id, now),  # issue 19: notices to confirm, dues owed
+        # issue 19: notices to confirm, dues owed (dues only for members with a recorded base)
+        "ledgers": badges_from(member.id, now, unconfirmed, has_base),
         "points": {"today": int(today or 0), "total": int(total or 0), "signin_awarded": signed_in},
         "now": now,
     }

@@ -190,9 +190,10 @@ def list_mine(member: Member, args: dict[str, Any], now: datetime) -> dict:
     }
 
 
-def unconfirmed_count(member_id: int, now: datetime) -> int:
-    """Published notices the member is asked to confirm and has not."""
-    return db.session.scalar(
+def unconfirmed_count_query(member_id: int, now: datetime):
+    """A select counting the published notices the member is asked to confirm and has not
+    (home folds it into its one counters statement)."""
+    return (
         select(func.count())
         .select_from(NoticeReceipt)
         .join(Notice, Notice.id == NoticeReceipt.notice_id)
@@ -204,6 +205,11 @@ def unconfirmed_count(member_id: int, now: datetime) -> int:
             Notice.withdrawn_at.is_(None),
         )
     )
+
+
+def unconfirmed_count(member_id: int, now: datetime) -> int:
+    """Published notices the member is asked to confirm and has not."""
+    return db.session.scalar(unconfirmed_count_query(member_id, now))
 
 
 def get_notice(principal: Principal, notice_id: int, now: datetime) -> Notice:
