@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import exists, select
 
 from app.dues.models import DuesBase
 from app.dues.reports import owed_now
-from app.notices.services import unconfirmed_count, unconfirmed_count_query
-
-
-def member_badges(member_id: int, now: datetime) -> dict[str, Any]:
-    """Unconfirmed notices and unpaid dues (a handful of indexed statements)."""
-    return {"notices_unconfirmed": unconfirmed_count(member_id, now), **owed_now(member_id, now)}
+from app.notices.services import unconfirmed_count_query
 
 
 def badge_columns(member_id: int, now: datetime) -> tuple:
