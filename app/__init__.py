@@ -82,6 +82,7 @@ def create_app(
     _init_push(app)
 
     register_error_handlers(app)
+    from app import principals  # noqa: F401 — serves principals to app.auth, registers bumps
     from app.auth import init_jwt
 
     init_jwt(app)

@@ -379,10 +379,22 @@ def enforce_access() -> None:
         raise forbidden("该功能仅限系统管理员使用")
 
 
-def _load_principal() -> Principal:
-    from app.principals import cached_principal
+# Where principals come from: app.principals (which builds on this module, so this module
+# cannot import it) registers its version-checked cache here when it is imported.
+_SOURCE: dict[str, Callable] = {}
 
-    principal = cached_principal(get_jwt()["sub"])
+
+def register_principal_source(
+    cached_principal: Callable[[str], Principal | None],
+    read_for_token: Callable[[str, str], bool],
+) -> None:
+    """Serve principals and token checks from `cached_principal` / `read_for_token`."""
+    _SOURCE["cached_principal"] = cached_principal
+    _SOURCE["read_for_token"] = read_for_token
+
+
+def _load_principal() -> Principal:
+    principal = _SOURCE["cached_principal"](get_jwt()["sub"])
     if principal is None:
         raise APIError(401, "auth.account_inactive", "账号不存在或已停用，请重新登录")
     g.principal = principal
@@ -391,12 +403,10 @@ def _load_principal() -> Principal:
 
 def init_jwt(app: Flask) -> None:
     """JWT callbacks: revocation check and the error envelope for every token failure."""
-    from app import principals  # noqa: F401 — registers what bumps a principal's version
 
     @jwt.token_in_blocklist_loader
     def _blocked(_header, payload):
-        from app.principals import read_for_token
-
+        read_for_token = _SOURCE["read_for_token"]
         # one round trip: the token's revocation, the caller's and the global cache versions
         if read_for_token(payload["sub"], payload["jti"]):
             return True

@@ -138,9 +138,9 @@ def init_replica(app, engine_options: dict) -> None:
 
     @app.teardown_request
     def _back_to_primary(_exc=None):
-        # the session may outlive the request (an app context pushed around several)
-        from app.extensions import db
-
+        # the session may outlive the request (an app context pushed around several); the
+        # extension is looked up on the app, since app.extensions builds on this module
+        db = current_app.extensions["sqlalchemy"]
         if db.session.registry.has():
             db.session().info.pop("replica", None)
             db.session().info.pop("wrote", None)

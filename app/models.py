@@ -17,6 +17,7 @@ from app.notify.models import (
     WeChatAccessToken,
 )
 from app.org.models import Enterprise, Organization, OrgRole
+from app.points import scope  # noqa: F401 — keeps the ranking scope in step with moves
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
 from app.posts.models import Post, PostHolder
 from app.records.models import ActivityAttachment

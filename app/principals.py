@@ -18,7 +18,14 @@ from sqlalchemy import inspect, select
 
 from app import versions
 from app.accounts.models import RevokedToken, User
-from app.auth import Grant, MemberInfo, Principal, UserInfo, principal_for
+from app.auth import (
+    Grant,
+    MemberInfo,
+    Principal,
+    UserInfo,
+    principal_for,
+    register_principal_source,
+)
 from app.members.models import Member
 from app.org.models import Organization, OrgRole
 
@@ -134,3 +141,4 @@ versions.watch(Member, _member_keys)
 versions.watch(OrgRole, _role_holders)
 versions.watch(Organization, lambda _org, change: [] if change == "new" else [versions.ORGS])
 versions.watch(RevokedToken, lambda row, _change: [row.identity])
+register_principal_source(cached_principal, read_for_token)

@@ -485,3 +485,10 @@ def decorate(activities: list[Activity], now: datetime) -> list[Activity]:
         a.invited_org_ids = [o.id for o in a.invited_orgs]
         a.invited_member_ids = [m.id for m in a.invited_members]
     return activities
+
+
+def audit_log(principal: Principal, args: dict[str, Any]) -> dict:
+    """The audit log in the caller's scope; narrowed to one activity, only for its staff."""
+    if "activity_id" in args:
+        require_staff_read(principal, get_activity(args["activity_id"]).org)
+    return audit.list_audit(principal, args)

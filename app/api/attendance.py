@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.activities import attendance, checkins
+from app.activities import attendance, checkins, services
 from app.activities.schemas import (
     AttendanceSchema,
     CheckinSchema,
@@ -13,7 +13,6 @@ from app.activities.schemas import (
     RequestListArgsSchema,
     RequestSchema,
 )
-from app.audit import services as audit
 from app.audit.schemas import AuditListArgsSchema, AuditSchema
 from app.auth import Access, access, caller_key, checkin_rate_limit, current_principal
 from app.extensions import db, limiter
@@ -86,4 +85,4 @@ def decide(data, request_id):
 @access(Access.STAFF)
 def audit_log(args):
     """Manual changes in the caller's scope: who, when, old → new, why."""
-    return audit.list_audit(current_principal(), args)
+    return services.audit_log(current_principal(), args)

@@ -12,7 +12,7 @@ from app.db import read_beside_writers, replica_status, use_replica
 from app.dues.reports import with_dues_streaks
 from app.extensions import db
 from app.openapi import Blueprint
-from app.reports import periods, services, stars, study, tables
+from app.reports import frozen, periods, services, stars, study, tables
 from app.reports.exports import export
 from app.reports.schemas import (
     AttendanceArgsSchema,
@@ -106,7 +106,7 @@ def compliance(args):
 @access(Access.STAFF)
 def closed_periods(args):
     """Which months, quarters and years of a year are closed (their figures frozen)."""
-    return periods.list_closed(args.get("year") or services.local_year(utcnow()))
+    return frozen.list_closed(args.get("year") or services.local_year(utcnow()))
 
 
 @blp.route("/periods/reopen", methods=["POST"])
@@ -119,7 +119,7 @@ def reopen_period(data):
     db.session.commit()
     return next(
         p
-        for p in periods.list_closed(row.start.year)
+        for p in frozen.list_closed(row.start.year)
         if p["kind"] == row.kind and p["start"] == row.start
     )
 

@@ -94,6 +94,3 @@ class MemberPointPeriod(db.Model):
     branch_id: Mapped[int | None] = mapped_column()
     park_id: Mapped[int | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-from app.points import scope  # noqa: E402, F401 — keeps the ranking scope in step with moves

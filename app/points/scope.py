@@ -14,6 +14,7 @@ from sqlalchemy import event, inspect, select, update
 
 from app.members.models import Member
 from app.org.models import Organization
+from app.points.models import MemberPointPeriod
 
 BRANCH = "branch"
 PARK = "general_committee"
@@ -70,8 +71,6 @@ def member_scope(executor, member_id: int) -> tuple[int | None, int | None]:
 
 
 def _rescope_members(connection, member_ids) -> None:
-    from app.points.models import MemberPointPeriod
-
     for member_id in member_ids:
         branch_id, park_id = member_scope(connection, member_id)
         connection.execute(
@@ -102,8 +101,6 @@ def _org_moved(_mapper, connection, target: Organization) -> None:
     ).scalar()
     if not path:
         return
-    from app.points.models import MemberPointPeriod
-
     table = MemberPointPeriod.__table__
     orgs = connection.execute(
         select(Organization.id, Organization.path).where(Organization.path.like(path + "%"))

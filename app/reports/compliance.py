@@ -23,6 +23,7 @@ from app.activities.models import ACTIVITY_TYPE_LABELS, ATTENDED, Activity, Atte
 from app.extensions import db
 from app.members.models import PARTY_STATUSES, MemberHistory
 from app.org.models import COMMITTEE_ROLES, Organization, OrgRole
+from app.reports.frozen import closed_keys, frozen_items
 from app.reports.stats import activity_filter, activity_stats, held_condition
 from app.timeutil import local_day, local_midnight
 
@@ -331,8 +332,6 @@ def compliance_report(
     """Branches × months: held vs required per meeting kind on each branch's calendar, the
     gaps named. Items of a closed period are read from its frozen figures (unless `live`:
     what freezing itself computes)."""
-    from app.reports import periods
-
     branches = db.session.execute(
         select(Organization.id, Organization.name, Organization.founded_on, Organization.theme_day)
         .where(
@@ -345,7 +344,7 @@ def compliance_report(
     ids = [b.id for b in branches]
     months = list(range(1, 13) if quarter is None else range(3 * quarter - 2, 3 * quarter + 1))
     frozen: dict[tuple, dict[str, list]] = {}
-    for key, frozen_list in (periods.frozen_items(year, ids) if ids and not live else {}).items():
+    for key, frozen_list in (frozen_items(year, ids) if ids and not live else {}).items():
         by_type = frozen.setdefault(key, {})
         for i in frozen_list:
             by_type.setdefault(i["type"], []).append(i)
@@ -355,7 +354,7 @@ def compliance_report(
         for r in REQUIREMENTS
         if closes_in_month(date(year, m, 1), r.period)
     }
-    closed = set() if live else periods.closed_keys(year)
+    closed = set() if live else closed_keys(year)
     live_needed = bool(ids) and not needed <= closed
     today = local_day(now)
     cals = calendars(branches, year) if ids else {}

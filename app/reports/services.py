@@ -26,6 +26,7 @@ from app.org.models import Organization
 from app.org.services import get_org
 from app.points.models import MemberPoints
 from app.reports.compliance import compliance_report
+from app.reports.frozen import closed_keys, frozen_figures
 from app.reports.stats import activity_filter, activity_stats, quorate_condition
 from app.timeutil import local_day, local_midnight, local_tz
 
@@ -100,7 +101,6 @@ def _branch_expr(host):
 
 def _frozen_attendance(scope: Scope) -> list[dict[str, Any]] | None:
     """The branch rows of a closed month, quarter or year exactly matching the scope."""
-    from app.reports import periods
     from app.reports.compliance import period_bounds
 
     kind = next(
@@ -111,14 +111,14 @@ def _frozen_attendance(scope: Scope) -> list[dict[str, Any]] | None:
         ),
         None,
     )
-    if kind is None or (kind, scope.start) not in periods.closed_keys(scope.start.year):
+    if kind is None or (kind, scope.start) not in closed_keys(scope.start.year):
         return None
     branches = db.session.execute(
         select(Organization.id, Organization.path).where(
             Organization.path.like(scope.org.path + "%"), Organization.type == "branch"
         )
     ).all()
-    figures = periods.frozen_figures(kind, scope.start, [b.id for b in branches])
+    figures = frozen_figures(kind, scope.start, [b.id for b in branches])
     order = {b.id: b.path for b in branches}
     rows = [f["attendance"] for f in figures.values() if f.get("attendance")]
     return sorted(rows, key=lambda r: order.get(r["org_id"], ""))

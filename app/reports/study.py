@@ -15,6 +15,7 @@ from app.extensions import db
 from app.members.models import Member
 from app.org.models import Organization
 from app.points.models import PointLedger
+from app.reports.frozen import frozen_figures
 from app.study.models import DailyQuiz, ReadingSession, StudyDay, StudyItem
 from app.timeutil import local_midnight
 
@@ -294,8 +295,6 @@ def with_study_hours(report: dict[str, Any], kind: str, now: datetime) -> dict[s
     """Add study hours (against 32 a year) to a compliance, members or member report."""
     org = db.session.get(Organization, report["org_id"])
     if kind == "compliance":
-        from app.reports.periods import frozen_figures
-
         ids = [b["org_id"] for b in report["branches"]]
         frozen = frozen_figures("year", date(report["year"], 1, 1), ids) if ids else {}
         hours = {b: f["study_hours"] for b, f in frozen.items() if f.get("study_hours")}
