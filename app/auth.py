@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from flask import Flask, current_app, g, request
@@ -22,7 +22,7 @@ from flask_jwt_extended import (
     get_jwt_identity,
     verify_jwt_in_request,
 )
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from app.accounts.models import RevokedToken, User
 from app.errors import APIError, envelope, forbidden
@@ -123,6 +123,17 @@ def path_filter(column, paths: Iterable[str] | None):
     return or_(*(column.like(p + "%") for p in paths))
 
 
+def role_current(day: date | None = None):
+    """SQL: the OrgRole is held on `day` (default today): since ≤ day < until."""
+    from app.timeutil import local_day, utcnow
+
+    day = day or local_day(utcnow())
+    return and_(
+        or_(OrgRole.since.is_(None), OrgRole.since <= day),
+        or_(OrgRole.until.is_(None), OrgRole.until > day),
+    )
+
+
 def load_grants(user_id: int | None, member_id: int | None) -> list[Grant]:
     """Every role the user and/or member holds, with the org paths."""
     holders = []
@@ -135,7 +146,7 @@ def load_grants(user_id: int | None, member_id: int | None) -> list[Grant]:
     rows = db.session.execute(
         select(OrgRole.org_id, Organization.path, Organization.name, OrgRole.role)
         .join(Organization, Organization.id == OrgRole.org_id)
-        .where(or_(*holders), Organization.is_active.is_(True))
+        .where(or_(*holders), Organization.is_active.is_(True), role_current())
     ).all()
     return [Grant(r.org_id, r.path, r.name, r.role) for r in rows]
 

@@ -75,6 +75,30 @@ def register_commands(app: Flask) -> None:
         if not no_push:
             click.echo(f"push: {push_due(app.extensions['wechat'], now)}")
 
+    @app.cli.group("periods")
+    def periods_group() -> None:
+        """Closed (frozen) reporting periods."""
+
+    @periods_group.command("close-due")
+    @click.option("--now", "now_text", help="ISO 8601 time to run as (default: now)")
+    def close_due_command(now_text: str | None) -> None:
+        """Fix the attendee lists of closed check-in windows, then freeze every period that
+        ended PERIOD_CLOSE_DAYS ago or more (idempotent)."""
+        from app.activities.expected import fix_due_attendees
+        from app.reports.periods import close_due_periods
+        from app.timeutil import ensure_aware, utcnow
+
+        now = ensure_aware(datetime.fromisoformat(now_text)) if now_text else utcnow()
+        fixed = 0
+        while batch := fix_due_attendees(now):
+            fixed += batch
+            db.session.commit()
+        closed = close_due_periods(now)
+        db.session.commit()
+        click.echo(f"attendee lists fixed: {fixed}; periods closed: {len(closed)}")
+        for kind, start in closed:
+            click.echo(f"  {kind} {start}")
+
     @app.cli.command("db-is-empty")
     def db_is_empty() -> None:
         """Exit 0 when no organisation exists yet (scripts/run.sh seeds the demo then)."""

@@ -59,6 +59,7 @@ class Defaults:
     CHECKIN_LATE_AFTER_MINUTES: int = 5  # later than start + this → `late`
     GEOFENCE_DEFAULT_RADIUS_M: int = 300
     MAKEUP_REQUEST_DAYS: int = 3  # members may ask for 补签 until end + this
+    PERIOD_CLOSE_DAYS: int = 10  # a month, quarter or year is frozen this many days after it ends
     SQLITE_BUSY_TIMEOUT_MS: int = 15000
 
     STAR_WEIGHTS: dict = {"compliance": 0.5, "attendance": 0.3, "study": 0.2}  # noqa: RUF012

@@ -1,9 +1,10 @@
 """Import every domain's models so that metadata (and Alembic) sees all tables."""
 
 from app.accounts.models import RevokedToken, User
-from app.activities.models import Activity, Attendance, AttendanceRequest
+from app.activities.models import Activity, ActivityAttendee, Attendance, AttendanceRequest
 from app.audit.models import AuditLog
-from app.members.models import InviteCode, Member
+from app.members import history  # noqa: F401 — registers the history flush hook
+from app.members.models import InviteCode, Member, MemberExcusal, MemberHistory
 from app.notify.models import (
     Notification,
     NotificationOptOut,
@@ -15,7 +16,7 @@ from app.notify.models import (
 from app.org.models import Enterprise, Organization, OrgRole
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
 from app.records.models import ActivityAttachment
-from app.reports.models import StarRating
+from app.reports.models import ClosedPeriod, FrozenFigure, StarRating
 from app.study.models import (
     DailyQuiz,
     LessonAttempt,
@@ -29,14 +30,19 @@ from app.study.models import (
 __all__ = [
     "Activity",
     "ActivityAttachment",
+    "ActivityAttendee",
     "Attendance",
     "AttendanceRequest",
     "AuditLog",
+    "ClosedPeriod",
     "DailyQuiz",
     "Enterprise",
+    "FrozenFigure",
     "InviteCode",
     "LessonAttempt",
     "Member",
+    "MemberExcusal",
+    "MemberHistory",
     "MemberPointPeriod",
     "MemberPoints",
     "Notification",

@@ -189,6 +189,22 @@ ROUTES = [
         variants=("A", "B"),
         path=lambda w, v: {"member_id": w.other[v].id},
     ),
+    R(
+        "GET",
+        "/api/v1/members/<int:member_id>/excusals",
+        SCOPED,
+        variants=("A", "B"),
+        path=lambda w, v: {"member_id": w.other[v].id},
+    ),
+    # an excusal is decided by the level above the branch: never the branch's own secretary
+    R(
+        "POST",
+        "/api/v1/members/<int:member_id>/excusals",
+        "committee:AB admin:AB",
+        variants=("A", "B"),
+        path=lambda w, v: {"member_id": w.other[v].id},
+        body=lambda w, v: {"from_on": "2026-01-01", "reason": "长期出国"},
+    ),
     R("POST", "/api/v1/members/import", STAFF, form=True),
     # enterprises
     R("GET", "/api/v1/enterprises", STAFF),
@@ -244,6 +260,14 @@ ROUTES = [
         variants=("A", "B"),
         path=lambda w, v: {"activity_id": w.activity[v].id, "member_id": w.other[v].id},
         body=lambda w, v: {"status": "present", "reason": "现场补录"},
+    ),
+    R(
+        "PUT",
+        "/api/v1/activities/<int:activity_id>/attendees/<int:member_id>",
+        SCOPED,
+        variants=("A", "B"),
+        path=lambda w, v: {"activity_id": w.activity[v].id, "member_id": w.other[v].id},
+        body=lambda w, v: {"expected": True, "voter": True, "reason": "名单更正"},
     ),
     R(
         "POST",
@@ -556,6 +580,14 @@ ROUTES = [
         path=org,
         variants=("A", "B"),
         body=lambda w, v: {"year": 2026, "stars": 8, "reason": "评定"},
+    ),
+    R("GET", "/api/v1/reports/periods", STAFF),
+    # reopening a closed period is the committee's decision, never a branch secretary's
+    R(
+        "POST",
+        "/api/v1/reports/periods/reopen",
+        "committee admin",
+        body=lambda w, v: {"kind": "month", "start": "2026-01-01", "reason": "更正转接"},
     ),
 ]
 

@@ -608,3 +608,41 @@ def test_the_page_loads_only_its_own_files(browser_page, live_server, lived_in_p
     expect(page.locator("#heatmap .heat-cell")).not_to_have_count(0)
     foreign = [u for u in requested if not re.match(re.escape(live_server.url), u)]
     assert foreign == []
+
+
+def test_the_matrix_says_which_months_are_closed(
+    browser_page, live_server, lived_in_park, tmp_path
+):
+    """Closed months are frozen: the committee is told which ones (issue 15)."""
+    from playwright.sync_api import expect
+
+    from app.reports.compliance import period_bounds
+    from app.reports.periods import close_due_periods
+    from app.timeutil import local_day
+
+    now = utcnow()
+    close_due_periods(now)
+    db.session.commit()
+    today = local_day(now)
+    # the last closed month: the one before the month holding (today − PERIOD_CLOSE_DAYS)
+    running = period_bounds(today - timedelta(days=app_config_close_days()), "month")[0]
+    last = period_bounds(running - timedelta(days=1), "month")[0]
+    page = browser_page
+    log_in(page, live_server, "committee")
+    wait_loaded(page)
+    note = page.locator("#compliance-closed")
+    if last.year == today.year:
+        expect(note).to_be_visible()
+        expect(note).to_contain_text(f"已关账：1–{last.month}月")
+    else:  # early January: nothing of the new year has closed yet
+        expect(note).to_be_hidden()
+    for name, size in (("phone", {"width": 390, "height": 844}), ("desk", DESK)):
+        page.set_viewport_size(size)
+        page.locator("#compliance-title").scroll_into_view_if_needed()
+        shot(page, tmp_path, f"console-closed-{name}", full_page=False)
+
+
+def app_config_close_days() -> int:
+    from flask import current_app
+
+    return current_app.config["PERIOD_CLOSE_DAYS"]

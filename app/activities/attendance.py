@@ -15,6 +15,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from app.activities import expected as who
 from app.activities.checkins import decorate_attendance, existing_attendance
 from app.activities.models import (
     ATTENDED,
@@ -27,7 +28,6 @@ from app.activities.models import (
 from app.activities.services import (
     decorate,
     expected_condition,
-    expected_members,
     get_activity,
     get_readable_activity,
     is_expected,
@@ -83,7 +83,9 @@ def attendance_sheet(principal: Principal, activity_id: int, now: datetime) -> d
     """Every expected attendee with a status; counts, rate, and the quorum of a 党员大会."""
     activity = get_activity(activity_id)
     require_staff_read(principal, activity.org)
-    members = expected_members(activity)
+    expected_rows = who.attendees(activity)
+    members = [m for m, _ in expected_rows]
+    pair = {m.id: p for m, p in expected_rows}
     rows = {
         r.member_id: r
         for r in db.session.scalars(select(Attendance).where(Attendance.activity_id == activity.id))
@@ -99,14 +101,17 @@ def attendance_sheet(principal: Principal, activity_id: int, now: datetime) -> d
         status = derived_status(activity, row, member.id in leaves, now)
         counts[status] += 1
         leave = leaves.get(member.id)
+        # the status and org the member had on the day (the snapshot), not today's
+        was = pair[member.id].member_status if member.id in pair else member.status
+        org = db.session.get(Organization, pair[member.id].org_id) if member.id in pair else None
         items.append(
             {
                 "member_id": member.id,
                 "name": member.name,
-                "org_id": member.org_id,
-                "org_name": member.org.name,
-                "member_status": member.status,
-                "member_status_label": STATUS_LABELS[member.status],
+                "org_id": (org or member.org).id,
+                "org_name": (org or member.org).name,
+                "member_status": was,
+                "member_status_label": STATUS_LABELS[was],
                 "status": status,
                 "status_label": SHEET_STATUS_LABELS[status],
                 "checked_in_at": row.checked_in_at if row else None,
@@ -124,21 +129,20 @@ def attendance_sheet(principal: Principal, activity_id: int, now: datetime) -> d
         "counts": counts,
         "attended": attended,
         "rate": rate(attended, expected, counts["leave"]),
-        "quorum": _quorum(activity, [*members, *extra], items),
+        "quorum": _quorum(activity, pair, items),
         "items": items,
     }
 
 
-def _quorum(activity: Activity, members: list[Member], items: list[dict]) -> dict | None:
+def _quorum(activity: Activity, pairs: dict[int, Any], items: list[dict]) -> dict | None:
     """Art. 11: quorate when present full members exceed half of the expected voters.
 
-    Voters are full, not excused members; approved leave still counts as an expected voter.
+    Voters are the expected members who were full and not excused on the day (the
+    snapshot's right); approved leave still counts as an expected voter.
     """
     if activity.type != "general_meeting":
         return None
-    by_id = {m.id: m for m in members}
-    voters = [i for i in items if by_id[i["member_id"]].status == "full"]
-    voters = [i for i in voters if not by_id[i["member_id"]].excused]
+    voters = [i for i in items if i["member_id"] in pairs and pairs[i["member_id"]].voter]
     present = sum(1 for i in voters if i["status"] in ATTENDED)
     expected = len(voters)
     return {
@@ -318,6 +322,9 @@ def set_status(
         raise not_found("党员")
     _require_marker(principal, activity, member)
     _published(activity)
+    if now >= activity.checkin_closes_at:
+        # 补录 after the window (e.g. from the paper sheet): the list is fixed as of its day
+        who.fix_attendees(activity, now)
     if existing_attendance(activity.id, member.id) is None and not is_expected(activity, member):
         raise APIError(409, "activity.not_expected", "该党员不是本次活动的参加对象")
     return _apply_status(

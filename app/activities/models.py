@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,6 +26,7 @@ from app.db import UTCDateTime, utcnow
 from app.extensions import db
 from app.members.models import Member
 from app.org.models import Organization
+from app.timeutil import local_day
 
 ACTIVITY_TYPES = (
     "general_meeting",
@@ -70,6 +74,8 @@ SHEET_STATUS_LABELS = {
     "pending": "未签到",
 }
 ATTENDED = frozenset({"present", "late", "makeup"})
+# activists (入党积极分子) are expected at these types as well as Party members
+ACTIVIST_TYPES = frozenset({"party_lecture", "training", "volunteer", "other"})
 CHECKIN_METHODS = ("qr", "code", "scan", "manual")
 
 REQUEST_KINDS = ("leave", "makeup")
@@ -129,6 +135,12 @@ class Activity(db.Model):
     summary: Mapped[str | None] = mapped_column(Text)
     decisions: Mapped[list | None] = mapped_column(JSON)
     volunteer_hours: Mapped[float | None] = mapped_column(Float)
+    # declared study hours (NULL: the duration, at most 8 hours a day)
+    study_hours: Mapped[float | None] = mapped_column(Float)
+    # the local day it is held (set from starts_at): the day history is read as of
+    held_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # when the expected attendees were fixed (ActivityAttendee rows); NULL: not yet
+    attendees_fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
@@ -146,6 +158,14 @@ class Activity(db.Model):
     invited_members: Mapped[list[Member]] = relationship(
         secondary=activity_invited_members, order_by=Member.id
     )
+
+
+@event.listens_for(Activity, "before_insert")
+@event.listens_for(Activity, "before_update")
+def _set_held_on(mapper, connection, target: Activity) -> None:
+    """The local day follows the start (history is read as of that day)."""
+    if target.starts_at is not None:
+        target.held_on = local_day(target.starts_at)
 
 
 class Attendance(db.Model):
@@ -227,3 +247,23 @@ class AttendanceRequest(db.Model):
 
     activity: Mapped[Activity] = relationship()
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
+
+
+class ActivityAttendee(db.Model):
+    """Who was expected at an activity and with which right, fixed when its check-in window
+    closed from the history as of its day; changed afterwards only by an audited correction."""
+
+    __tablename__ = "activity_attendees"
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    member_status: Mapped[str] = mapped_column(String(16))
+    voter: Mapped[bool] = mapped_column(Boolean, default=False)
+    committee: Mapped[bool] = mapped_column(Boolean, default=False)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

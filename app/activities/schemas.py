@@ -90,6 +90,7 @@ class ActivitySchema(ma.Schema):
     summary = ma.fields.String(allow_none=True)
     decisions = ma.fields.List(ma.fields.String(), allow_none=True)
     volunteer_hours = ma.fields.Float(allow_none=True)
+    study_hours = ma.fields.Float(allow_none=True)
     recorded_at = LocalDateTime(allow_none=True)
     published_at = LocalDateTime(allow_none=True)
     cancelled_at = LocalDateTime(allow_none=True)
@@ -121,6 +122,12 @@ class ActivityCreateSchema(_WindowFields):
     publish = ma.fields.Boolean(
         load_default=False, metadata={"description": "publish at once instead of a draft"}
     )
+    study_hours = ma.fields.Float(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, max=200),
+        metadata={"description": "学时：计入党员学习时长的小时数（默认：时长，每天最多8小时）"},
+    )
 
     @ma.validates_schema
     def _order(self, data, **kwargs):
@@ -140,6 +147,11 @@ class ActivityUpdateSchema(_WindowFields):
     geofence = ma.fields.Nested(GeofenceSchema, allow_none=True)
     invited_org_ids = ma.fields.List(id_field(), **ID_LIST)
     invited_member_ids = ma.fields.List(id_field(), **ID_LIST)
+    study_hours = ma.fields.Float(
+        allow_none=True,
+        validate=validate.Range(min=0, max=200),
+        metadata={"description": "学时：计入党员学习时长的小时数（默认：时长，每天最多8小时）"},
+    )
 
     @ma.post_load
     def _drop_null_minutes(self, data, **kwargs):
@@ -345,6 +357,25 @@ class ManualStatusSchema(ma.Schema):
 
     status = ma.fields.String(required=True, validate=validate.OneOf(ATTENDANCE_STATUSES))
     reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class AttendeeCorrectionSchema(ma.Schema):
+    """A hand correction of the fixed list of expected attendees (audited)."""
+
+    expected = ma.fields.Boolean(required=True, metadata={"description": "是否在应到名单中"})
+    voter = ma.fields.Boolean(
+        metadata={"description": "是否有表决权（正式党员且未经批准免予参加）"}
+    )
+    reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+
+class AttendeeSchema(ma.Schema):
+    """A member's place on the fixed list after a correction."""
+
+    activity_id = ma.fields.Integer()
+    member_id = ma.fields.Integer()
+    expected = ma.fields.Boolean()
+    voter = ma.fields.Boolean()
 
 
 # --- leave and make-up ------------------------------------------------------------------------

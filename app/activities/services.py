@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import exists, or_, select, union
+from sqlalchemy import and_, exists, false, or_, select, union
 from sqlalchemy.orm import aliased, selectinload
 
+from app.activities import expected
 from app.activities.models import (
+    ACTIVIST_TYPES,
     ACTIVITY_STATUS_LABELS,
     ACTIVITY_TYPE_LABELS,
     ATTENDED,
@@ -24,8 +26,8 @@ from app.audit import services as audit
 from app.auth import Principal, path_filter
 from app.errors import APIError, forbidden, not_found, validation_error
 from app.extensions import db
-from app.members.models import Member
-from app.org.models import Organization
+from app.members.models import PARTY_STATUSES, Member
+from app.org.models import COMMITTEE_ROLES, Organization, OrgRole
 from app.org.services import get_org
 from app.points import services as points
 from app.schemas import paginate
@@ -80,35 +82,18 @@ def _root(org: Organization) -> str:
 
 
 def is_expected(activity: Activity, member: Member) -> bool:
-    """Whether a member is expected: the hosting subtree, an invited org's subtree, or invited."""
-    if not member.is_active:
-        return False
-    paths = (activity.org.path, *(o.path for o in activity.invited_orgs))
-    if member.org.path.startswith(paths):
-        return True
-    return any(m.id == member.id for m in activity.invited_members)
+    """Whether a member is expected (see app.activities.expected: as of the activity's day)."""
+    return expected.is_expected(activity, member)
 
 
 def expected_condition(activity: Activity):
-    """SQL condition on Member joined to its Organization: expected at `activity`."""
-    paths = [activity.org.path, *(o.path for o in activity.invited_orgs)]
-    invited = select(activity_invited_members.c.member_id).where(
-        activity_invited_members.c.activity_id == activity.id
-    )
-    return Member.is_active.is_(True) & or_(
-        path_filter(Organization.path, paths), Member.id.in_(invited)
-    )
+    """SQL condition on Member: expected at `activity` (the one definition, as a condition)."""
+    return Member.id.in_(expected.expected_ids_select(activity))
 
 
 def expected_members(activity: Activity) -> list[Member]:
     """Every member expected at the activity, in org-tree order."""
-    stmt = (
-        select(Member)
-        .join(Organization, Organization.id == Member.org_id)
-        .where(expected_condition(activity))
-        .order_by(Organization.path, Member.id)
-    )
-    return list(db.session.scalars(stmt))
+    return [member for member, _ in expected.attendees(activity)]
 
 
 def member_expected_condition(member: Member):
@@ -119,17 +104,33 @@ def member_expected_condition(member: Member):
     reached by id — not every activity of the city tested with a path LIKE per row.
     """
     ancestors = [int(part) for part in member.org.path.strip("/").split("/") if part]
-    hosted = aliased(Activity)
+    hosted, invited = aliased(Activity), aliased(Activity)
     expected_ids = union(
-        select(hosted.id).where(hosted.org_id.in_(ancestors)),
-        select(activity_invited_orgs.c.activity_id).where(
-            activity_invited_orgs.c.org_id.in_(ancestors)
-        ),
+        select(hosted.id).where(hosted.org_id.in_(ancestors), _kind_fits(hosted, member)),
+        select(activity_invited_orgs.c.activity_id)
+        .join(invited, invited.id == activity_invited_orgs.c.activity_id)
+        .where(activity_invited_orgs.c.org_id.in_(ancestors), _kind_fits(invited, member)),
         select(activity_invited_members.c.activity_id).where(
             activity_invited_members.c.member_id == member.id
         ),
     )
     return Activity.id.in_(expected_ids)
+
+
+def _kind_fits(activity, member: Member):
+    """SQL on an Activity alias: the member's status lets them be expected at its kind today
+    (支委会: only with a committee seat on the host; activists only at ACTIVIST_TYPES)."""
+    seats = select(OrgRole.org_id).where(
+        OrgRole.member_id == member.id,
+        OrgRole.role.in_(list(COMMITTEE_ROLES)),
+        OrgRole.until.is_(None),
+    )
+    committee = or_(activity.type != "committee_meeting", activity.org_id.in_(seats))
+    if member.status in PARTY_STATUSES:
+        return committee
+    if member.status == "activist":
+        return and_(committee, activity.type.in_(list(ACTIVIST_TYPES)))
+    return false()
 
 
 def can_read_activity(principal: Principal, activity: Activity) -> bool:
@@ -262,6 +263,7 @@ def create_activity(principal: Principal, data: dict[str, Any], now: datetime) -
             data.get("checkin_closes_after_minutes"), cfg["CHECKIN_CLOSES_AFTER_MINUTES"]
         ),
         late_after_minutes=_or(data.get("late_after_minutes"), cfg["CHECKIN_LATE_AFTER_MINUTES"]),
+        study_hours=data.get("study_hours"),
         status="published" if data.get("publish") else "draft",
         published_at=now if data.get("publish") else None,
         created_by_user_id=principal.user.id if principal.user else None,
@@ -301,6 +303,7 @@ def update_activity(
         "checkin_opens_before_minutes",
         "checkin_closes_after_minutes",
         "late_after_minutes",
+        "study_hours",
     ):
         if key in data:
             setattr(activity, key, data[key])

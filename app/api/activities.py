@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.activities import attendance, checkins, qrcodes, services
+from app.activities import attendance, checkins, qrcodes, roster, services
 from app.activities.schemas import (
     ActivityCreateSchema,
     ActivityListArgsSchema,
     ActivitySchema,
     ActivityUpdateSchema,
     AttendanceSchema,
+    AttendeeCorrectionSchema,
+    AttendeeSchema,
     CancelSchema,
     CheckinCodeSchema,
     LiveSchema,
@@ -180,6 +182,17 @@ def set_attendance(data, activity_id, member_id):
     row = attendance.set_status(current_principal(), activity_id, member_id, data, utcnow())
     db.session.commit()
     return row
+
+
+@blp.route("/<int:activity_id>/attendees/<int:member_id>", methods=["PUT"])
+@blp.arguments(AttendeeCorrectionSchema)
+@blp.response(200, AttendeeSchema)
+@access(Access.STAFF)
+def correct_attendee(data, activity_id, member_id):
+    """Correct the fixed list of expected attendees by hand, with a reason (audited)."""
+    result = roster.correct(current_principal(), activity_id, member_id, data, utcnow())
+    db.session.commit()
+    return result
 
 
 @blp.route("/<int:activity_id>/live", methods=["GET"])

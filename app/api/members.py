@@ -7,6 +7,8 @@ from app.errors import APIError
 from app.extensions import db
 from app.members import importer, services
 from app.members.schemas import (
+    ExcusalCreateSchema,
+    ExcusalSchema,
     ImportFileSchema,
     ImportFormSchema,
     ImportResultSchema,
@@ -49,6 +51,25 @@ def update_member(data, member_id):
     member = services.update_member(current_principal(), member_id, data, utcnow())
     db.session.commit()
     return member
+
+
+@blp.route("/<int:member_id>/excusals", methods=["GET"])
+@blp.response(200, ExcusalSchema(many=True))
+@access(Access.STAFF)
+def list_excusals(member_id):
+    """A member's excusals from organisation life."""
+    return services.list_excusals(current_principal(), member_id)
+
+
+@blp.route("/<int:member_id>/excusals", methods=["POST"])
+@blp.arguments(ExcusalCreateSchema)
+@blp.response(201, ExcusalSchema)
+@access(Access.STAFF)
+def add_excusal(data, member_id):
+    """Excuse a member from organisation life for a span of days (the level above only)."""
+    row = services.add_excusal(current_principal(), member_id, data, utcnow())
+    db.session.commit()
+    return row
 
 
 @blp.route("/<int:member_id>", methods=["DELETE"])

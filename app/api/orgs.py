@@ -13,6 +13,7 @@ from app.org.schemas import (
     OrgListArgsSchema,
     OrgSchema,
     OrgUpdateSchema,
+    RoleEndArgsSchema,
     RoleGrantSchema,
     RoleSchema,
 )
@@ -99,9 +100,10 @@ def grant_role(data, org_id):
 
 
 @blp.route("/<int:org_id>/roles/<int:role_id>", methods=["DELETE"])
+@blp.arguments(RoleEndArgsSchema, location="query")
 @blp.response(204)
 @access(Access.STAFF)
-def revoke_role(org_id, role_id):
-    """Remove a role grant."""
-    services.revoke_role(current_principal(), org_id, role_id)
+def revoke_role(args, org_id, role_id):
+    """End a role grant on `effective_on` (default today); the term stays in the history."""
+    services.revoke_role(current_principal(), org_id, role_id, args.get("effective_on"))
     db.session.commit()

@@ -11,17 +11,20 @@ from app.auth import Access, access, current_principal
 from app.db import read_beside_writers
 from app.extensions import db
 from app.openapi import Blueprint
-from app.reports import services, stars, study, tables
+from app.reports import periods, services, stars, study, tables
 from app.reports.exports import export
 from app.reports.schemas import (
     AttendanceArgsSchema,
     AttendanceReportSchema,
+    ClosedPeriodsArgsSchema,
+    ClosedPeriodSchema,
     ComplianceArgsSchema,
     ComplianceReportSchema,
     MemberReportArgsSchema,
     MemberReportSchema,
     MembersArgsSchema,
     MembersReportSchema,
+    ReopenSchema,
     StarBoardSchema,
     StarRowSchema,
     StarsArgsSchema,
@@ -81,6 +84,30 @@ def compliance(args):
         services.compliance_for(current_principal(), args, now), "compliance", now
     )
     return _respond(args["format"], report, tables.compliance)
+
+
+@blp.route("/periods", methods=["GET"])
+@blp.arguments(ClosedPeriodsArgsSchema, location="query")
+@blp.response(200, ClosedPeriodSchema(many=True))
+@access(Access.STAFF)
+def closed_periods(args):
+    """Which months, quarters and years of a year are closed (their figures frozen)."""
+    return periods.list_closed(args.get("year") or services.local_year(utcnow()))
+
+
+@blp.route("/periods/reopen", methods=["POST"])
+@blp.arguments(ReopenSchema)
+@blp.response(200, ClosedPeriodSchema)
+@access(Access.STAFF)
+def reopen_period(data):
+    """Reopen a closed period with a reason (committee only, audited): it is frozen again."""
+    row = periods.reopen(current_principal(), data["kind"], data["start"], data["reason"], utcnow())
+    db.session.commit()
+    return next(
+        p
+        for p in periods.list_closed(row.start.year)
+        if p["kind"] == row.kind and p["start"] == row.start
+    )
 
 
 @blp.route("/members", methods=["GET"])

@@ -19,6 +19,7 @@ from app.errors import APIError, translate_messages
 from app.extensions import db
 from app.members.models import GENDER_LABELS, STATUS_LABELS, Member
 from app.members.schemas import MemberCreateSchema
+from app.members.services import default_member_since
 from app.org.models import Organization
 from app.org.services import MEMBER_ORG_TYPES, get_org
 
@@ -30,6 +31,7 @@ HEADERS = {
     "org": ("org", "org_id", "所属组织", "所在支部", "支部", "组织"),
     "joined_on": ("joined_on", "入党日期", "入党时间"),
     "gender": ("gender", "性别"),
+    "member_since": ("member_since", "编入日期", "转入日期", "加入本支部日期"),
 }
 STATUS_WORDS = {label: key for key, label in STATUS_LABELS.items()} | {
     "党员": "full",
@@ -146,6 +148,9 @@ def _normalise(row: list[Any], cols: dict[str, int]) -> dict[str, Any]:
     joined = _cell(row, cols.get("joined_on"))
     if joined is not None:
         raw["joined_on"] = _date_text(joined)
+    since = _cell(row, cols.get("member_since"))
+    if since is not None:
+        raw["member_since"] = _date_text(since)
     raw["org"] = _cell(row, cols.get("org"))
     return raw
 
@@ -264,7 +269,14 @@ def import_members(
                 "errors": [{"row": n, "errors": errors[n]} for n in sorted(errors)],
             },
         )
-    members = [Member(**item) for item in valid.values()]
+    members = []
+    for item in valid.values():
+        since = item.pop("member_since", None)
+        member = Member(**item)
+        org = db.session.get(Organization, member.org_id)
+        # read by app.members.history when the row is flushed
+        member.member_since = since or default_member_since(member.joined_on, org)
+        members.append(member)
     db.session.add_all(members)
     db.session.flush()
     return members

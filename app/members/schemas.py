@@ -25,6 +25,10 @@ class MemberSchema(ma.Schema):
     org_id = ma.fields.Integer()
     org_name = ma.fields.String()
     excused = ma.fields.Boolean()
+    probation_started_on = ma.fields.Date(allow_none=True)
+    full_due_on = ma.fields.Date(
+        allow_none=True, metadata={"description": "预备期满、应讨论转正的日期"}
+    )
     bound = ma.fields.Boolean()
     is_active = ma.fields.Boolean()
     created_at = LocalDateTime()
@@ -40,6 +44,12 @@ class MemberCreateSchema(ma.Schema):
     joined_on = ma.fields.Date(allow_none=True, load_default=None)
     gender = ma.fields.String(allow_none=True, load_default=None, validate=validate.OneOf(GENDERS))
     excused = ma.fields.Boolean(load_default=False)
+    member_since = ma.fields.Date(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "编入本组织的日期（默认：入党日期与组织成立日期中较晚者）"},
+    )
+    probation_started_on = ma.fields.Date(allow_none=True, load_default=None)
 
 
 class MemberUpdateSchema(ma.Schema):
@@ -51,8 +61,35 @@ class MemberUpdateSchema(ma.Schema):
     org_id = ma.fields.Integer()
     joined_on = ma.fields.Date(allow_none=True)
     gender = ma.fields.String(allow_none=True, validate=validate.OneOf(GENDERS))
-    excused = ma.fields.Boolean()
+    excused = ma.fields.Boolean(
+        metadata={"description": "免予参加组织生活：须上级党组织决定（见 /excusals）"}
+    )
     is_active = ma.fields.Boolean()
+    probation_started_on = ma.fields.Date(allow_none=True)
+    effective_on = ma.fields.Date(
+        metadata={"description": "身份、组织关系或在册状态变更的生效日期（默认今天）"}
+    )
+    reason = ma.fields.String(validate=validate.Length(max=500))
+
+
+class ExcusalCreateSchema(ma.Schema):
+    """An excusal from organisation life, decided by the level above the branch."""
+
+    from_on = ma.fields.Date(required=True)
+    to_on = ma.fields.Date(allow_none=True, load_default=None)
+    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ExcusalSchema(ma.Schema):
+    """An excusal as shown."""
+
+    id = ma.fields.Integer()
+    member_id = ma.fields.Integer()
+    from_on = ma.fields.Date(allow_none=True)
+    to_on = ma.fields.Date(allow_none=True)
+    reason = ma.fields.String()
+    decided_by_org_id = ma.fields.Integer(allow_none=True)
+    created_at = LocalDateTime()
 
 
 class MemberListArgsSchema(PageArgsSchema):

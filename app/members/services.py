@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import or_, select
 
+from app.audit import services as audit
 from app.auth import Principal, path_filter
 from app.errors import APIError, not_found
 from app.extensions import db
-from app.members.models import STATUS_LABELS, InviteCode, Member
+from app.members import history
+from app.members.models import STATUS_LABELS, InviteCode, Member, MemberExcusal
 from app.org.models import Organization
 from app.org.services import MEMBER_ORG_TYPES, get_org, get_readable_org
 from app.qr import qr_svg
 from app.schemas import paginate
+from app.timeutil import local_day
 
 INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed
 INVITE_LENGTH = 8
+# changes written to the audit log with their effective day
+AUDITED = ("status", "org_id", "is_active", "excused", "probation_started_on")
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -47,7 +52,19 @@ def decorate(members: list[Member], principal: Principal | None, full_phone: boo
         m.bound = m.openid is not None
         show = full_phone or (principal is not None and _phone_visible(principal, m))
         m.display_phone = m.phone if show else mask_phone(m.phone)
+        m.full_due_on = full_due_on(m)
     return members
+
+
+def full_due_on(member: Member) -> date | None:
+    """The day a probationary member's year of probation ends (转正 is due)."""
+    start = member.probation_started_on
+    if member.status != "probationary" or start is None:
+        return None
+    try:
+        return start.replace(year=start.year + 1)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + 1, day=28)
 
 
 def _member_org(org_id: int) -> Organization:
@@ -87,31 +104,159 @@ def create_member(principal: Principal, data: dict[str, Any]) -> Member:
     principal.require_manage(org)
     if data.get("phone") and _phone_taken(data["phone"]):
         raise APIError(409, "member.phone_taken", "该手机号已被其他党员使用", {"phone": ["已存在"]})
+    data = dict(data)
+    since = data.pop("member_since", None) or default_member_since(data.get("joined_on"), org)
+    if data.get("excused"):
+        _require_level_above(principal, org)
     member = Member(**data)
     member.name = member.name.strip()
+    member.member_since = since  # read by app.members.history when the row is flushed
+    if member.status == "probationary" and member.probation_started_on is None:
+        member.probation_started_on = data.get("joined_on")
     db.session.add(member)
     db.session.flush()
     return decorate([member], principal, full_phone=True)[0]
 
 
+def default_member_since(joined_on: date | None, org: Organization) -> date | None:
+    """The later of the day the member joined the Party and the day the org was founded."""
+    days = [d for d in (joined_on, org.founded_on) if d is not None]
+    return max(days) if days else None
+
+
+def _branch_of(org: Organization) -> Organization:
+    return org.parent if org.type == "group" and org.parent is not None else org
+
+
+def _require_level_above(principal: Principal, org: Organization) -> Organization:
+    """Excusals are decided by the level above the member's branch (rule 3)."""
+    above = _branch_of(org).parent
+    if above is None or not principal.can_manage_org(above):
+        raise APIError(
+            403,
+            "member.excusal_needs_level_above",
+            "免予参加组织生活须由上级党组织决定",
+        )
+    return above
+
+
+def _effective_day(member: Member, data: dict[str, Any], now: datetime) -> date:
+    """The day a change takes effect: not in the future, not before the last change."""
+    today = local_day(now)
+    day = data.get("effective_on") or today
+    if day > today:
+        raise APIError(
+            400,
+            "member.effective_in_future",
+            "生效日期不能晚于今天",
+            {"effective_on": ["晚于今天"]},
+        )
+    current = history.open_row(db.session, member.id)
+    if current is not None and current.valid_from is not None and day < current.valid_from:
+        raise APIError(
+            400,
+            "member.effective_before_last_change",
+            f"生效日期不能早于上一次变更（{current.valid_from:%Y-%m-%d}）",
+            {"effective_on": ["早于上一次变更"]},
+        )
+    return day
+
+
 def update_member(principal: Principal, member_id: int, data: dict[str, Any], now: datetime):
-    """Change a member; moving them needs manage rights on both orgs."""
+    """Change a member; moving them needs manage rights on both orgs. Status, org, leaving and
+    excusal changes take effect on `effective_on` (default today) and are audited."""
     member = db.session.get(Member, member_id)
     if member is None:
         raise not_found("党员")
     principal.require_manage(member.org)
+    data = dict(data)
     if "org_id" in data and data["org_id"] != member.org_id:
         principal.require_manage(_member_org(data["org_id"]))
+    if "excused" in data and data["excused"] != member.excused:
+        member.excused_by_org_id = _require_level_above(principal, member.org).id
     if data.get("phone") and _phone_taken(data["phone"], member.id):
         raise APIError(409, "member.phone_taken", "该手机号已被其他党员使用", {"phone": ["已存在"]})
+    reason = data.pop("reason", None) or ""
+    day = _effective_day(member, data, now)
+    data.pop("effective_on", None)
     if "is_active" in data and data["is_active"] != member.is_active:
         member.deactivated_at = None if data["is_active"] else now
+    if data.get("status") == "probationary" and member.status != "probationary":
+        data.setdefault("probation_started_on", day)
+    for key in AUDITED:
+        if key in data and data[key] != getattr(member, key):
+            audit.record(
+                principal,
+                action="member.change",
+                entity_type="member",
+                entity_id=member.id,
+                org_id=member.org_id,
+                member_id=member.id,
+                field=key,
+                old=getattr(member, key),
+                new=data[key],
+                reason=f"{day:%Y-%m-%d}起生效" + (f"：{reason}" if reason else ""),
+                now=now,
+            )
+    member.effective_on, member.change_reason = day, reason
     for key, value in data.items():
         setattr(member, key, value)
     db.session.flush()
     db.session.refresh(member)
     # the caller sees in full a number they just wrote; otherwise the list's masking applies
     return decorate([member], principal, full_phone="phone" in data)[0]
+
+
+def add_excusal(
+    principal: Principal, member_id: int, data: dict[str, Any], now: datetime
+) -> MemberExcusal:
+    """The level above the branch excuses a member for a span of days (audited)."""
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise not_found("党员")
+    above = _require_level_above(principal, member.org)
+    if data.get("to_on") is not None and data["to_on"] < data["from_on"]:
+        raise APIError(
+            400, "member.excusal_bad_dates", "结束日期不能早于开始日期", {"to_on": ["早于开始"]}
+        )
+    row = MemberExcusal(
+        member_id=member.id,
+        from_on=data["from_on"],
+        to_on=data.get("to_on"),
+        reason=data["reason"],
+        decided_by_org_id=above.id,
+        created_by_user_id=principal.user.id if principal.user else None,
+        created_by_member_id=principal.member_id,
+        created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        principal,
+        action="member.excusal",
+        entity_type="member_excusal",
+        entity_id=row.id,
+        org_id=above.id,
+        member_id=member.id,
+        field="excused",
+        old=None,
+        new=f"{row.from_on}–{row.to_on or ''}",
+        reason=row.reason,
+        now=now,
+    )
+    return row
+
+
+def list_excusals(principal: Principal, member_id: int) -> list[MemberExcusal]:
+    """A member's excusals (staff who may read the member)."""
+    member = get_member(principal, member_id)
+    return list(
+        db.session.scalars(
+            select(MemberExcusal)
+            .where(MemberExcusal.member_id == member.id)
+            .order_by(MemberExcusal.from_on, MemberExcusal.id)
+        )
+    )
 
 
 def deactivate_member(principal: Principal, member_id: int, now: datetime) -> None:

@@ -26,6 +26,7 @@ from app.timeutil import local_day, local_midnight, local_tz
 
 ABSENCE_LEVELS = (5, 3)  # months without attendance that alert the secretary (rule 4)
 SECRETARY_ROLES = ("secretary", "deputy_secretary")
+CONVERSION_NOTICE_DAYS = 30  # the secretary hears of a 转正 this long before it is due
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -152,6 +153,7 @@ def _secretaries(org_id: int) -> list[int]:
                 OrgRole.org_id == org_id,
                 OrgRole.role.in_(SECRETARY_ROLES),
                 OrgRole.member_id.is_not(None),
+                OrgRole.until.is_(None),
             )
         )
     )
@@ -306,6 +308,42 @@ def study_evening(now: datetime) -> list[Reminder]:
     ]
 
 
+def conversion_due(now: datetime) -> list[Reminder]:
+    """From 09:00: tell the branch's secretaries a month ahead that a probationary member's
+    year of probation ends (转正 is to be discussed), once per member and due day."""
+    from app.members.services import full_due_on
+
+    today = local_day(now)
+    if now < _at(today, 9):
+        return []
+    rows = db.session.scalars(
+        select(Member).where(
+            Member.is_active.is_(True),
+            Member.status == "probationary",
+            Member.probation_started_on.is_not(None),
+            Member.probation_started_on <= today - timedelta(days=365 - CONVERSION_NOTICE_DAYS),
+        )
+    ).all()
+    out = []
+    for m in rows:
+        due = full_due_on(m)
+        if due is None or not (today <= due <= today + timedelta(days=CONVERSION_NOTICE_DAYS)):
+            continue
+        org = m.org.parent if m.org.type == "group" and m.org.parent else m.org
+        out.append(
+            Reminder(
+                kind="conversion_due",
+                cause=f"conversion:{m.id}:{due.isoformat()}",
+                day=due - timedelta(days=CONVERSION_NOTICE_DAYS),  # the same key every day
+                title="预备党员预备期即将期满",
+                body=f"{m.name}的预备期将于{due:%Y年%m月%d日}期满，请及时讨论其转正问题",
+                member_ids=_secretaries(org.id) or _secretaries_above(org.id),
+                data={"member_id": m.id, "due_on": due.isoformat(), "page": "pages/branch/members"},
+            )
+        )
+    return out
+
+
 RULES: list[Callable[[datetime], list[Reminder]]] = [
     activity_published,
     activity_before,
@@ -315,6 +353,7 @@ RULES: list[Callable[[datetime], list[Reminder]]] = [
     political_birthday,
     compliance_gap,
     absence_alert,
+    conversion_due,
 ]
 
 

@@ -74,9 +74,21 @@ def release_lease(owner: str) -> None:
 
 def run_tick(now: datetime) -> dict[str, int]:
     """One scheduler step: write due reminders, then push what is due (both idempotent)."""
+    from app.activities.expected import fix_due_attendees
     from app.notify.push import push_due
     from app.notify.reminders import run_due
+    from app.reports.periods import close_due_periods
 
+    # expected attendees are fixed when the window closes, before anything counts them; a
+    # failure here must not hold up the reminders (the next tick retries)
+    try:
+        fix_due_attendees(now, limit=100)
+        db.session.commit()
+        close_due_periods(now, limit=1)  # a backlog is worked off a period a tick
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("fixing attendee lists or closing periods failed")
     added = run_due(now)
     db.session.commit()
     pushed = push_due(current_app.extensions["wechat"], now)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, utcnow
@@ -55,6 +55,10 @@ class Organization(db.Model):
     path: Mapped[str] = mapped_column(String(255), default="")
     depth: Mapped[int] = mapped_column(default=0)
     theme_day: Mapped[int | None] = mapped_column()  # 主题党日 fixed day of month
+    # nothing is required of a branch before it was founded (NULL: before any record)
+    founded_on: Mapped[date | None] = mapped_column(Date)
+    # the committee's term in years (3; 5 for village and community branches)
+    committee_term_years: Mapped[int | None] = mapped_column()
     public_ranking: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -67,14 +71,39 @@ class Organization(db.Model):
         return self.path.startswith(path)
 
 
+OPEN_ROLE = "until IS NULL"
+
+
 class OrgRole(db.Model):
-    """A role held on an org by a member or a console user; grants rights on its subtree."""
+    """A role held on an org by a member or a console user; grants rights on its subtree
+    from `since` (inclusive; NULL: before any record) to `until` (exclusive; NULL: open).
+
+    An ended role stays as history (who sat on the committee when); at most one open grant
+    per holder, org and role.
+    """
 
     __tablename__ = "org_roles"
     __table_args__ = (
         CheckConstraint("(member_id IS NOT NULL) OR (user_id IS NOT NULL)", name="holder_present"),
-        UniqueConstraint("org_id", "member_id", "role", name="uq_org_roles_member"),
-        UniqueConstraint("org_id", "user_id", "role", name="uq_org_roles_user"),
+        CheckConstraint("until IS NULL OR since IS NULL OR until > since", name="until_after"),
+        Index(
+            "uq_org_roles_member_open",
+            "org_id",
+            "member_id",
+            "role",
+            unique=True,
+            sqlite_where=text(OPEN_ROLE),
+            postgresql_where=text(OPEN_ROLE),
+        ),
+        Index(
+            "uq_org_roles_user_open",
+            "org_id",
+            "user_id",
+            "role",
+            unique=True,
+            sqlite_where=text(OPEN_ROLE),
+            postgresql_where=text(OPEN_ROLE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +115,8 @@ class OrgRole(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[str] = mapped_column(String(32))
+    since: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     org: Mapped[Organization] = relationship()

@@ -33,6 +33,8 @@ class OrgSchema(ma.Schema):
     parent_id = ma.fields.Integer(allow_none=True)
     build_mode = ma.fields.String(allow_none=True)
     theme_day = ma.fields.Integer(allow_none=True)
+    founded_on = ma.fields.Date(allow_none=True)
+    committee_term_years = ma.fields.Integer(allow_none=True)
     public_ranking = ma.fields.Boolean()
     depth = ma.fields.Integer(dump_only=True)
     is_active = ma.fields.Boolean(dump_only=True)
@@ -55,6 +57,16 @@ class OrgCreateSchema(ma.Schema):
         allow_none=True, load_default=None, validate=validate.Range(min=1, max=28)
     )
     public_ranking = ma.fields.Boolean(load_default=True)
+    founded_on = ma.fields.Date(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "成立日期（默认：创建当天）；此前不计三会一课要求"},
+    )
+    committee_term_years = ma.fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=10),
+        metadata={"description": "支委会任期（年），默认3年；村、社区党组织填5"},
+    )
 
 
 class OrgUpdateSchema(ma.Schema):
@@ -66,6 +78,12 @@ class OrgUpdateSchema(ma.Schema):
     build_mode = ma.fields.String(allow_none=True, validate=validate.OneOf(BUILD_MODES))
     theme_day = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=28))
     public_ranking = ma.fields.Boolean()
+    founded_on = ma.fields.Date(metadata={"description": "成立日期；此前不计三会一课要求"})
+    committee_term_years = ma.fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=10),
+        metadata={"description": "支委会任期（年），默认3年；村、社区党组织填5"},
+    )
 
 
 class OrgListArgsSchema(PageArgsSchema):
@@ -82,6 +100,14 @@ class RoleGrantSchema(ma.Schema):
     member_id = ma.fields.Integer(allow_none=True, load_default=None)
     user_id = ma.fields.Integer(allow_none=True, load_default=None)
     role = ma.fields.String(required=True, validate=validate.OneOf(ROLES))
+    since = ma.fields.Date(
+        allow_none=True, load_default=None, metadata={"description": "任职（当选）日期，默认今天"}
+    )
+    until = ma.fields.Date(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "任职结束日期（不含），默认不限"},
+    )
 
     @ma.validates_schema
     def _one_holder(self, data, **kwargs):
@@ -99,7 +125,16 @@ class RoleSchema(ma.Schema):
     holder_name = ma.fields.String()
     role = ma.fields.String()
     role_label = ma.fields.String()
+    since = ma.fields.Date(allow_none=True)
+    until = ma.fields.Date(allow_none=True)
+    term_ends_on = ma.fields.Date(allow_none=True, metadata={"description": "本届任期届满日期"})
     created_at = LocalDateTime()
+
+
+class RoleEndArgsSchema(ma.Schema):
+    """When a role ends (default today)."""
+
+    effective_on = ma.fields.Date(metadata={"description": "离任日期（默认今天）"})
 
 
 class EnterpriseSchema(ma.Schema):

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
-from app.auth import Principal, path_filter
+from app.audit import services as audit
+from app.auth import Principal, path_filter, role_current
 from app.errors import APIError, not_found
 from app.extensions import db
-from app.members.models import Member
+from app.members.models import PARTY_STATUSES, Member
 from app.org.models import (
     COMMITTEE_ROLES,
     ORG_TYPE_LABELS,
@@ -22,6 +24,7 @@ from app.org.models import (
     OrgRole,
 )
 from app.schemas import paginate
+from app.timeutil import local_day, utcnow
 
 # Branch rules of the 支部工作条例 (2018), shown as warnings on the org screens.
 MIN_FULL_FOR_STANDALONE = 3
@@ -31,6 +34,8 @@ MAX_COMMITTEE = 7
 MAX_JOINT_UNITS = 5
 # Members are enrolled in a branch or one of its groups, never directly in a committee.
 MEMBER_ORG_TYPES = ("branch", "group")
+# 支部委员会每届任期3年（村、社区党组织5年：set committee_term_years on the org）
+COMMITTEE_TERM_YEARS = 3
 
 
 @dataclass
@@ -118,6 +123,8 @@ def create_org(principal: Principal, data: dict[str, Any]) -> Organization:
         theme_day=data.get("theme_day"),
         public_ranking=data.get("public_ranking", True),
         depth=(parent.depth + 1) if parent else 0,
+        founded_on=data.get("founded_on") or local_day(utcnow()),
+        committee_term_years=data.get("committee_term_years"),
     )
     db.session.add(org)
     db.session.flush()
@@ -137,7 +144,27 @@ def update_org(principal: Principal, org_id: int, data: dict[str, Any]) -> Organ
         _move(principal, org, data["parent_id"], new_type)
     elif new_type != org.type:
         _check_parent(new_type, org.parent)
-    for key in ("name", "type", "build_mode", "theme_day", "public_ranking"):
+    if "founded_on" in data and data["founded_on"] != org.founded_on:
+        audit.record(
+            principal,
+            action="org.founded_on",
+            entity_type="organization",
+            entity_id=org.id,
+            org_id=org.id,
+            field="founded_on",
+            old=org.founded_on,
+            new=data["founded_on"],
+            now=utcnow(),
+        )
+    for key in (
+        "name",
+        "type",
+        "build_mode",
+        "theme_day",
+        "public_ranking",
+        "founded_on",
+        "committee_term_years",
+    ):
         if key in data:
             setattr(org, key, data[key].strip() if key == "name" else data[key])
     db.session.flush()
@@ -239,7 +266,8 @@ def org_stats(orgs: list[Organization]) -> dict[int, OrgStats]:
     rows = db.session.execute(
         select(
             top.id,
-            func.count(Member.id),
+            # branch size counts Party members (full + probationary), not activists or 群众
+            func.sum(case((Member.status.in_(PARTY_STATUSES), 1), else_=0)),
             func.sum(case((Member.status == "full", 1), else_=0)),
         )
         .select_from(top)
@@ -249,11 +277,11 @@ def org_stats(orgs: list[Organization]) -> dict[int, OrgStats]:
         .group_by(top.id)
     ).all()
     for org_id, members, full in rows:
-        stats[org_id].members = members
+        stats[org_id].members = int(members or 0)
         stats[org_id].full_members = int(full or 0)
     committee = db.session.execute(
         select(OrgRole.org_id, func.count(func.distinct(OrgRole.member_id)))
-        .where(OrgRole.org_id.in_(ids), OrgRole.role.in_(COMMITTEE_ROLES))
+        .where(OrgRole.org_id.in_(ids), OrgRole.role.in_(COMMITTEE_ROLES), role_current())
         .group_by(OrgRole.org_id)
     ).all()
     for org_id, count in committee:
@@ -325,6 +353,7 @@ def grant_role(principal: Principal, org_id: int, data: dict[str, Any]) -> OrgRo
         select(OrgRole).where(
             OrgRole.org_id == org.id,
             OrgRole.role == data["role"],
+            OrgRole.until.is_(None),
             OrgRole.member_id == data.get("member_id")
             if data.get("member_id") is not None
             else OrgRole.user_id == data["user_id"],
@@ -332,14 +361,34 @@ def grant_role(principal: Principal, org_id: int, data: dict[str, Any]) -> OrgRo
     )
     if existing:
         raise APIError(409, "org.role_exists", "该人员已担任此职务", {"role_id": existing.id})
+    today = local_day(utcnow())
+    since = data.get("since") or today
+    if data.get("until") is not None and data["until"] <= since:
+        raise APIError(
+            400, "org.role_bad_dates", "任职结束日期须晚于开始日期", {"until": ["早于开始日期"]}
+        )
     role = OrgRole(
         org_id=org.id,
         member_id=data.get("member_id"),
         user_id=data.get("user_id"),
         role=data["role"],
+        since=since,
+        until=data.get("until"),
     )
     db.session.add(role)
     db.session.flush()
+    audit.record(
+        principal,
+        action="role.grant",
+        entity_type="org_role",
+        entity_id=role.id,
+        org_id=org.id,
+        member_id=role.member_id,
+        field=role.role,
+        old=None,
+        new=f"{since}–{role.until or ''}",
+        now=utcnow(),
+    )
     return decorate_roles([role])[0]
 
 
@@ -347,19 +396,51 @@ def list_roles(principal: Principal, org_id: int) -> list[OrgRole]:
     """Role holders of an org (readable to anyone who can read the org)."""
     org = get_readable_org(principal, org_id)
     roles = db.session.scalars(
-        select(OrgRole).where(OrgRole.org_id == org.id).order_by(OrgRole.id)
+        select(OrgRole).where(OrgRole.org_id == org.id, role_current()).order_by(OrgRole.id)
     ).all()
     return decorate_roles(list(roles))
 
 
-def revoke_role(principal: Principal, org_id: int, role_id: int) -> None:
-    """Remove a role grant from an org the caller manages."""
+def revoke_role(
+    principal: Principal, org_id: int, role_id: int, effective_on: date | None = None
+) -> None:
+    """End a role grant on `effective_on` (default today); the term stays as history.
+
+    A grant ended on or before the day it began was a mistake and is removed outright.
+    """
     role = db.session.get(OrgRole, role_id)
-    if role is None or role.org_id != org_id:
+    if role is None or role.org_id != org_id or role.until is not None:
         raise not_found("职务")
     principal.require_manage(role.org)
-    db.session.delete(role)
+    day = effective_on or local_day(utcnow())
+    audit.record(
+        principal,
+        action="role.end",
+        entity_type="org_role",
+        entity_id=role.id,
+        org_id=role.org_id,
+        member_id=role.member_id,
+        field=role.role,
+        old=f"{role.since or ''}–",
+        new=f"{role.since or ''}–{day}",
+        now=utcnow(),
+    )
+    if role.since is not None and role.since >= day:
+        db.session.delete(role)
+    else:
+        role.until = day
     db.session.flush()
+
+
+def term_end(role: OrgRole) -> date | None:
+    """When a committee seat's term ends: `until`, else since + 3 years (the org's own term)."""
+    if role.until is not None or role.role not in COMMITTEE_ROLES or role.since is None:
+        return role.until
+    years = role.org.committee_term_years or COMMITTEE_TERM_YEARS
+    try:
+        return role.since.replace(year=role.since.year + years)
+    except ValueError:  # 29 February
+        return role.since.replace(year=role.since.year + years, day=28)
 
 
 def decorate_roles(roles: list[OrgRole]) -> list[OrgRole]:
@@ -368,6 +449,7 @@ def decorate_roles(roles: list[OrgRole]) -> list[OrgRole]:
 
     for role in roles:
         role.role_label = ROLE_LABELS[role.role]
+        role.term_ends_on = term_end(role)
         if role.member_id is not None:
             role.holder_name = db.session.get(Member, role.member_id).name
         else:

@@ -1,20 +1,33 @@
-"""三会一课 compliance rules (rule 2), shared by the reports and the 20th-of-month reminder."""
+"""三会一课 compliance (rule 2) on each branch's own calendar, shared by the compliance report,
+the stars and the 20th-of-month reminder.
+
+A requirement binds a branch for a period only if the branch existed on the period's first
+day (`founded_on`); 支委会 only in months whose first day found a committee of ≥3 seated
+(roles' `since`/`until`); 党小组会 per group that existed on the month's first day. A
+组织生活会 held outside Q4 counts but is flagged; a 主题党日 on another day than the branch's
+fixed day counts but is flagged; 谈心谈话 is met when every Party member of the branch (as of
+the year's end, or today) attended at least one talk that year.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, extract, func, select
 from sqlalchemy.orm import aliased
 
-from app.activities.models import ACTIVITY_TYPE_LABELS
+from app.activities.expected import valid_on
+from app.activities.models import ACTIVITY_TYPE_LABELS, ATTENDED, Activity, Attendance
 from app.extensions import db
+from app.members.models import PARTY_STATUSES, MemberHistory
 from app.org.models import COMMITTEE_ROLES, Organization, OrgRole
 from app.reports.stats import activity_filter, activity_stats, held_condition
-from app.timeutil import local_midnight
+from app.timeutil import local_day, local_midnight
 
 MONTH, QUARTER, YEAR = "month", "quarter", "year"
+MONTHS = {MONTH: 1, QUARTER: 3, YEAR: 12}
 
 
 @dataclass(frozen=True)
@@ -24,22 +37,21 @@ class Requirement:
     type: str
     period: str
     times: int = 1
-    only_with_committee: bool = False
-    only_with_groups: bool = False
 
 
 REQUIREMENTS = (
     Requirement("general_meeting", QUARTER),  # 支部党员大会
-    Requirement("committee_meeting", MONTH, only_with_committee=True),  # 支委会
-    Requirement("group_meeting", MONTH, only_with_groups=True),  # 党小组会
+    Requirement("committee_meeting", MONTH),  # 支委会 (with a committee)
+    Requirement("group_meeting", MONTH),  # 党小组会 (per group)
     Requirement("party_lecture", QUARTER),  # 党课
     Requirement("theme_day", MONTH),  # 主题党日
-    Requirement("life_meeting", YEAR),  # 组织生活会
+    Requirement("life_meeting", YEAR),  # 组织生活会 (flagged outside Q4)
     Requirement("democratic_review", YEAR),  # 民主评议党员
-    Requirement("heart_talk", YEAR),  # 谈心谈话
+    Requirement("heart_talk", YEAR),  # 谈心谈话 (per member)
 )
 MIN_COMMITTEE = 3
 REQUIRED_TYPES = tuple(r.type for r in REQUIREMENTS)
+STATUS_LABELS = {"met": "已完成", "missed": "未完成", "open": "进行中", "future": "未到期"}
 
 
 def period_bounds(day: date, period: str) -> tuple[date, date]:
@@ -50,8 +62,7 @@ def period_bounds(day: date, period: str) -> tuple[date, date]:
         start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
     else:
         start = date(day.year, 1, 1)
-    months = {MONTH: 1, QUARTER: 3, YEAR: 12}[period]
-    month = start.month - 1 + months
+    month = start.month - 1 + MONTHS[period]
     return start, date(start.year + month // 12, month % 12 + 1, 1)
 
 
@@ -61,59 +72,208 @@ def closes_in_month(day: date, period: str) -> bool:
     return period_bounds(day, MONTH)[1] == end
 
 
-def branch_features(branch_ids: list[int]) -> dict[int, tuple[bool, bool]]:
-    """(has a committee of ≥3, has groups) per branch, in two grouped queries."""
-    committee = dict(
-        db.session.execute(
-            select(OrgRole.org_id, func.count(func.distinct(OrgRole.member_id)))
-            .where(OrgRole.org_id.in_(branch_ids), OrgRole.role.in_(COMMITTEE_ROLES))
-            .group_by(OrgRole.org_id)
-        ).all()
-    )
-    groups = set(
-        db.session.scalars(
-            select(Organization.parent_id).where(
-                Organization.parent_id.in_(branch_ids),
-                Organization.type == "group",
-                Organization.is_active.is_(True),
-            )
+# --- what each branch's calendar looks like -------------------------------------------------
+
+
+@dataclass
+class Calendar:
+    """What binds one branch in a year: founding day, committee months, groups by month."""
+
+    founded_on: date | None
+    theme_day: int | None
+    committee_months: set[int]
+    groups: dict[int, tuple[str, date | None]]  # group id → (name, founded_on)
+
+    def exists_on(self, day: date) -> bool:
+        """Whether the branch existed on `day`."""
+        return self.founded_on is None or self.founded_on <= day
+
+    def groups_on(self, day: date) -> dict[int, str]:
+        """The groups that existed on `day`."""
+        return {g: n for g, (n, f) in self.groups.items() if f is None or f <= day}
+
+
+def calendars(branches: list, year: int) -> dict[int, Calendar]:
+    """Per branch: founding day, months with a committee of ≥3 on the 1st, active groups."""
+    ids = [b.id for b in branches]
+    firsts = [date(year, m, 1) for m in range(1, 13)]
+    seats = db.session.execute(
+        select(OrgRole.org_id, OrgRole.member_id, OrgRole.since, OrgRole.until).where(
+            OrgRole.org_id.in_(ids),
+            OrgRole.role.in_(list(COMMITTEE_ROLES)),
+            OrgRole.member_id.is_not(None),
         )
-    )
-    return {b: (committee.get(b, 0) >= MIN_COMMITTEE, b in groups) for b in branch_ids}
+    ).all()
+    seated: dict[int, list] = defaultdict(list)
+    for s in seats:
+        seated[s.org_id].append(s)
+    groups: dict[int, dict] = defaultdict(dict)
+    for g in db.session.execute(
+        select(Organization.id, Organization.parent_id, Organization.name, Organization.founded_on)
+        .where(
+            Organization.parent_id.in_(ids),
+            Organization.type == "group",
+            Organization.is_active.is_(True),
+        )
+        .order_by(Organization.path)
+    ):
+        groups[g.parent_id][g.id] = (g.name, g.founded_on)
+    out = {}
+    for b in branches:
+        months = set()
+        for m, first in enumerate(firsts, start=1):
+            on = {
+                s.member_id
+                for s in seated[b.id]
+                if (s.since is None or s.since <= first) and (s.until is None or s.until > first)
+            }
+            if len(on) >= MIN_COMMITTEE:
+                months.add(m)
+        out[b.id] = Calendar(b.founded_on, b.theme_day, months, groups[b.id])
+    return out
 
 
-def applies(req: Requirement, features: tuple[bool, bool]) -> bool:
-    """Whether a requirement binds a branch with these features."""
-    has_committee, has_groups = features
-    if req.only_with_committee and not has_committee:
-        return False
-    return not (req.only_with_groups and not has_groups)
+# --- what was held ----------------------------------------------------------------------------
 
 
-def held_counts(
-    branch_ids: list[int], start: date, end: date, now: datetime
-) -> dict[tuple[int, str], int]:
-    """Meetings held per (branch, type) with start in [start, end) and begun by `now`.
-
-    Held means published (a cancelled one never counts), attended, and for 支部党员大会 and
-    支委会 quorate (see app.reports.stats.held_condition). A group's meetings count for its
-    branch.
-    """
+def held_meetings(scope_path: str | None, year: int, now: datetime):
+    """Held meetings of the year, grouped by (branch, host, type, month, day-of-month for
+    主题党日 else 0). Held: published, begun, attended, and quorate (see held_condition)."""
+    start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
     stats = activity_stats(
-        activity_filter(None, local_midnight(start), min(local_midnight(end), now), REQUIRED_TYPES),
-        now,
+        activity_filter(scope_path, start, min(end, now), REQUIRED_TYPES), now, scope_path
     )
     host = aliased(Organization)
     branch = func.coalesce(case((host.type == "group", host.parent_id)), host.id)
-    rows = db.session.execute(
-        select(branch, stats.c.type, func.count())
+    month = extract("month", stats.c.held_on)
+    day = case((stats.c.type == "theme_day", extract("day", stats.c.held_on)), else_=0)
+    return db.session.execute(
+        select(branch, stats.c.host_id, stats.c.type, month, day, func.count())
         .select_from(stats)
         .join(host, host.id == stats.c.host_id)
         .where(held_condition(stats))
-        .group_by(branch, stats.c.type)
+        .group_by(branch, stats.c.host_id, stats.c.type, month, day)
     ).all()
-    wanted = set(branch_ids)
-    return {(b, t): n for b, t, n in rows if b in wanted}
+
+
+def talk_coverage(branch_ids: list[int], year: int, now: datetime) -> dict[int, tuple[int, int]]:
+    """谈心谈话: per branch, (Party members covered by a talk this year, Party members) —
+    members as of the year's last day, or today while the year runs."""
+    as_of = min(date(year, 12, 31), local_day(now))
+    org = aliased(Organization)
+    branch = func.coalesce(case((org.type == "group", org.parent_id)), org.id)
+    members = db.session.execute(
+        select(branch, MemberHistory.member_id)
+        .join(org, org.id == MemberHistory.org_id)
+        .where(
+            valid_on(MemberHistory.valid_from, MemberHistory.valid_to, as_of),
+            MemberHistory.status.in_(PARTY_STATUSES),
+            branch.in_(branch_ids),
+        )
+    ).all()
+    talked = set(
+        db.session.scalars(
+            select(Attendance.member_id)
+            .join(Activity, Activity.id == Attendance.activity_id)
+            .where(
+                Activity.type == "heart_talk",
+                Activity.status == "published",
+                Activity.held_on >= date(year, 1, 1),
+                Activity.held_on <= as_of,
+                Attendance.status.in_(list(ATTENDED)),
+                Attendance.member_id.in_([m for _, m in members]),
+            )
+        )
+    )
+    out: dict[int, list[int]] = {b: [0, 0] for b in branch_ids}
+    for b, m in members:
+        out[b][1] += 1
+        out[b][0] += m in talked
+    return {b: (c, n) for b, (c, n) in out.items()}
+
+
+# --- the matrix -------------------------------------------------------------------------------
+
+
+def _status(held: int, required: int, first: date, after: date, today: date) -> str:
+    if first > today:
+        return "future"
+    if held >= required:
+        return "met"
+    return "missed" if after <= today else "open"
+
+
+def branch_items(
+    cal: Calendar,
+    held: dict,
+    talks: tuple[int, int],
+    year: int,
+    month: int,
+    today: date,
+) -> list[dict]:
+    """The requirements whose period closes in `month`, for one branch, with their status."""
+    items = []
+    for req in REQUIREMENTS:
+        first, after = period_bounds(date(year, month, 1), req.period)
+        if period_bounds(date(year, month, 1), MONTH)[1] != after:
+            continue  # shown in the month its period closes
+        if not cal.exists_on(first):
+            continue  # the branch did not exist yet
+        months = range(first.month, first.month + MONTHS[req.period])
+        count = sum(held.get((req.type, mm), 0) for mm in months)
+        item = {"type": req.type, "period": req.period, "required": req.times, "flags": []}
+        if req.type == "committee_meeting" and month not in cal.committee_months:
+            continue  # no committee seated on the month's first day
+        if req.type == "group_meeting":
+            groups = cal.groups_on(first)
+            if not groups:
+                continue
+            met = [g for g in groups if held.get(("group_meeting", month, g), 0) > 0]
+            count, item["required"] = len(met), len(groups)
+            item["missing_groups"] = [n for g, n in groups.items() if g not in met]
+        elif req.type == "heart_talk":
+            count, item["required"] = talks
+        elif req.type == "life_meeting":
+            if count and not any(held.get((req.type, mm), 0) for mm in (10, 11, 12)):
+                item["flags"].append("not_in_q4")
+        elif req.type == "theme_day":
+            item["fixed_day"] = cal.theme_day
+            on_day = held.get(("theme_day_fixed", month), 0)
+            if count and cal.theme_day and not on_day:
+                item["flags"].append("other_day")
+        item["held"] = count
+        item["type_label"] = ACTIVITY_TYPE_LABELS[req.type]
+        item["status"] = _status(count, item["required"], first, after, today)
+        items.append(item)
+    return items
+
+
+def held_index(rows, theme_days: dict[int, int | None]) -> dict[int, dict]:
+    """Per branch: {(type, month): n, ("group_meeting", month, group): n,
+    ("theme_day_fixed", month): n}."""
+    out: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    for branch, host, kind, month, day, n in rows:
+        month = int(month)
+        idx = out[branch]
+        idx[(kind, month)] += n
+        if kind == "group_meeting":
+            idx[(kind, month, host)] += n
+        if kind == "theme_day" and theme_days.get(branch) and int(day) == theme_days[branch]:
+            idx[("theme_day_fixed", month)] += n
+    return out
+
+
+def gap_labels(month: int, items: list[dict]) -> list[str]:
+    """`10月：主题党日` for each missed item (with the groups that did not meet)."""
+    out = []
+    for i in items:
+        if i["status"] != "missed":
+            continue
+        label = f"{month}月：{i['type_label']}"
+        if i.get("missing_groups"):
+            label += f"（{'、'.join(i['missing_groups'])}）"
+        out.append(label)
+    return out
 
 
 @dataclass
@@ -133,28 +293,117 @@ class Gap:
 def branches_with_gaps(today: date, now: datetime) -> list[Gap]:
     """Branches that have not yet held a meeting kind whose period closes this month."""
     branches = db.session.execute(
-        select(Organization.id, Organization.name).where(
-            Organization.type == "branch", Organization.is_active.is_(True)
-        )
+        select(
+            Organization.id, Organization.name, Organization.founded_on, Organization.theme_day
+        ).where(Organization.type == "branch", Organization.is_active.is_(True))
     ).all()
     if not branches:
         return []
     ids = [b.id for b in branches]
-    features = branch_features(ids)
-    due = [r for r in REQUIREMENTS if closes_in_month(today, r.period)]
-    held: dict[tuple[int, str], int] = {}
-    for period in {r.period for r in due}:
-        start, end = period_bounds(today, period)
-        for (branch, kind), n in held_counts(ids, start, end, now).items():
-            if any(r.type == kind and r.period == period for r in due):
-                held[(branch, kind)] = n
+    cals = calendars(branches, today.year)
+    held = held_index(held_meetings(None, today.year, now), {b.id: b.theme_day for b in branches})
+    talks = talk_coverage(ids, today.year, now) if today.month == 12 else {}
     gaps = []
     for b in branches:
-        missing = [
-            r.type
-            for r in due
-            if applies(r, features[b.id]) and held.get((b.id, r.type), 0) < r.times
-        ]
+        items = branch_items(
+            cals[b.id], held.get(b.id, {}), talks.get(b.id, (0, 0)), today.year, today.month, today
+        )
+        missing = [i["type"] for i in items if i["status"] == "open"]
         if missing:
             gaps.append(Gap(b.id, b.name, missing))
     return gaps
+
+
+def compliance_report(
+    scope_org: Organization,
+    year: int,
+    now: datetime,
+    quarter: int | None = None,
+    live: bool = False,
+) -> dict:
+    """Branches × months: held vs required per meeting kind on each branch's calendar, the
+    gaps named. Items of a closed period are read from its frozen figures (unless `live`:
+    what freezing itself computes)."""
+    from app.reports import periods
+
+    branches = db.session.execute(
+        select(Organization.id, Organization.name, Organization.founded_on, Organization.theme_day)
+        .where(
+            Organization.type == "branch",
+            Organization.is_active.is_(True),
+            Organization.path.like(scope_org.path + "%"),
+        )
+        .order_by(Organization.path)
+    ).all()
+    ids = [b.id for b in branches]
+    months = list(range(1, 13) if quarter is None else range(3 * quarter - 2, 3 * quarter + 1))
+    frozen = periods.frozen_items(year, ids) if ids and not live else {}
+    needed = {
+        (r.period, period_bounds(date(year, m, 1), r.period)[0])
+        for m in months
+        for r in REQUIREMENTS
+        if closes_in_month(date(year, m, 1), r.period)
+    }
+    closed = set() if live else periods.closed_keys(year)
+    live_needed = bool(ids) and not needed <= closed
+    today = local_day(now)
+    cals = calendars(branches, year) if ids else {}
+    held = {}
+    talks = {}
+    if live_needed:
+        held = held_index(
+            held_meetings(scope_org.path, year, now), {b.id: b.theme_day for b in branches}
+        )
+        talks = talk_coverage(ids, year, now)
+    out = []
+    for b in branches:
+        month_rows, gaps = [], []
+        for m in months:
+            items = []
+            for req in REQUIREMENTS:
+                if not closes_in_month(date(year, m, 1), req.period):
+                    continue
+                key = (req.period, period_bounds(date(year, m, 1), req.period)[0])
+                if key in closed and (b.id, *key) in frozen:
+                    items += [
+                        {**i, "frozen": True} for i in frozen[(b.id, *key)] if i["type"] == req.type
+                    ]
+            got = {i["type"] for i in items}
+            if live_needed:
+                items += [
+                    {**i, "frozen": False}
+                    for i in branch_items(
+                        cals[b.id], held.get(b.id, {}), talks.get(b.id, (0, 0)), year, m, today
+                    )
+                    if i["type"] not in got
+                    and (i["period"], period_bounds(date(year, m, 1), i["period"])[0]) not in closed
+                ]
+            order = {r.type: n for n, r in enumerate(REQUIREMENTS)}
+            items.sort(key=lambda i: order[i["type"]])
+            month_rows.append(
+                {"month": m, "closed": (MONTH, date(year, m, 1)) in closed, "items": items}
+            )
+            gaps += gap_labels(m, items)
+        cal = cals.get(b.id)
+        out.append(
+            {
+                "org_id": b.id,
+                "org_name": b.name,
+                "founded_on": b.founded_on,
+                "theme_day": b.theme_day,
+                "has_committee": bool(cal and cal.committee_months),
+                "has_groups": bool(cal and cal.groups),
+                "months": month_rows,
+                "gaps": gaps,
+            }
+        )
+    return {
+        "org_id": scope_org.id,
+        "org_name": scope_org.name,
+        "year": year,
+        "quarter": quarter,
+        "closed_periods": sorted(
+            ({"kind": k, "start": s} for k, s in closed), key=lambda p: (p["start"], p["kind"])
+        ),
+        "branches": out,
+    }

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import UTCDateTime, utcnow
@@ -31,3 +40,42 @@ class StarRating(db.Model):
         ForeignKey("members.id", ondelete="SET NULL")
     )
     set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+PERIOD_KINDS = ("month", "quarter", "year")
+
+
+class ClosedPeriod(db.Model):
+    """A month, quarter or year whose figures were frozen (PERIOD_CLOSE_DAYS after its end).
+
+    `version` counts freezes: a committee reopening it re-freezes and bumps it.
+    """
+
+    __tablename__ = "closed_periods"
+    __table_args__ = (
+        UniqueConstraint("kind", "start", name="uq_closed_periods_kind_start"),
+        CheckConstraint(f"kind IN {PERIOD_KINDS!r}", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)  # exclusive
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class FrozenFigure(db.Model):
+    """A branch's figures of a closed period: compliance items, attendance, study hours."""
+
+    __tablename__ = "frozen_figures"
+    __table_args__ = (
+        UniqueConstraint("period_id", "org_id", name="uq_frozen_figures_period_org"),
+        Index("ix_frozen_figures_org", "org_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("closed_periods.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    figures: Mapped[dict] = mapped_column(JSON)
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -86,6 +86,9 @@ class AttendanceReportSchema(ma.Schema):
     to = ma.fields.Date()
     rows = ma.fields.List(ma.fields.Nested(AttendanceRowSchema))
     totals = ma.fields.Nested(CountsMixin)
+    frozen = ma.fields.Boolean(
+        metadata={"description": "true: a closed month/quarter/year read from its frozen figures"}
+    )
 
 
 class ComplianceItemSchema(ma.Schema):
@@ -94,15 +97,31 @@ class ComplianceItemSchema(ma.Schema):
     type = ma.fields.String()
     type_label = ma.fields.String()
     period = ma.fields.String(metadata={"description": "month | quarter | year"})
-    held = ma.fields.Integer()
-    required = ma.fields.Integer()
+    held = ma.fields.Integer(
+        metadata={
+            "description": "meetings held; 党小组会: groups that met; 谈心谈话: members talked to"
+        }
+    )
+    required = ma.fields.Integer(
+        metadata={"description": "党小组会: groups existing on the 1st; 谈心谈话: Party members"}
+    )
     status = ma.fields.String(metadata={"description": "met | missed | open | future"})
+    flags = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": "not_in_q4 (组织生活会), other_day (主题党日 not on the fixed day)"
+        },
+    )
+    fixed_day = ma.fields.Integer(allow_none=True, metadata={"description": "主题党日 fixed day"})
+    missing_groups = ma.fields.List(ma.fields.String())
+    frozen = ma.fields.Boolean(metadata={"description": "read from the closed period's figures"})
 
 
 class ComplianceMonthSchema(ma.Schema):
     """One month column of a branch."""
 
     month = ma.fields.Integer()
+    closed = ma.fields.Boolean(metadata={"description": "the month is closed (frozen)"})
     items = ma.fields.List(ma.fields.Nested(ComplianceItemSchema))
 
 
@@ -111,6 +130,8 @@ class ComplianceBranchSchema(ma.Schema):
 
     org_id = ma.fields.Integer()
     org_name = ma.fields.String()
+    founded_on = ma.fields.Date(allow_none=True)
+    theme_day = ma.fields.Integer(allow_none=True)
     has_committee = ma.fields.Boolean()
     has_groups = ma.fields.Boolean()
     months = ma.fields.List(ma.fields.Nested(ComplianceMonthSchema))
@@ -125,6 +146,7 @@ class ComplianceReportSchema(ma.Schema):
     org_name = ma.fields.String()
     year = ma.fields.Integer()
     quarter = ma.fields.Integer(allow_none=True)
+    closed_periods = ma.fields.List(ma.fields.Nested(lambda: PeriodKeySchema()))
     branches = ma.fields.List(ma.fields.Nested(ComplianceBranchSchema))
 
 
@@ -142,8 +164,12 @@ class MemberRowSchema(ma.Schema):
     months_without_attendance = ma.fields.Integer()
     absence_flag = ma.fields.Integer(
         allow_none=True,
-        metadata={"description": "3 or 5 (warnings), 6 (treated as having left) — rule 4"},
+        metadata={
+            "description": "3 or 5 (warnings), 6 (treated as having left) — rule 4; Party "
+            "members only, excused days skipped, none while excused"
+        },
     )
+    excused = ma.fields.Boolean(metadata={"description": "excused by the level above today"})
     points = ma.fields.Integer()
     study_hours = ma.fields.Float(metadata={"description": "this year; the target is 32"})
 
@@ -273,3 +299,35 @@ class BranchHoursSchema(ma.Schema):
     average_hours = ma.fields.Float()
     members_meeting_target = ma.fields.Integer()
     target_hours = ma.fields.Integer()
+
+
+class PeriodKeySchema(ma.Schema):
+    """A closed period: its kind and first day."""
+
+    kind = ma.fields.String(metadata={"description": "month | quarter | year"})
+    start = ma.fields.Date()
+
+
+class ClosedPeriodsArgsSchema(ma.Schema):
+    """Which year."""
+
+    year = ma.fields.Integer(validate=YEAR)
+
+
+class ClosedPeriodSchema(ma.Schema):
+    """A closed (frozen) period."""
+
+    kind = ma.fields.String()
+    kind_label = ma.fields.String()
+    start = ma.fields.Date()
+    end = ma.fields.Date(metadata={"description": "last day (inclusive)"})
+    closed_at = LocalDateTime()
+    version = ma.fields.Integer(metadata={"description": "times frozen (reopening bumps it)"})
+
+
+class ReopenSchema(ma.Schema):
+    """Reopen a closed period (a committee decision): it is frozen again from today's data."""
+
+    kind = ma.fields.String(required=True, validate=validate.OneOf(("month", "quarter", "year")))
+    start = ma.fields.Date(required=True, metadata={"description": "the period's first day"})
+    reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=500))

@@ -21,12 +21,12 @@ from app.activities.models import (
 from app.auth import Principal
 from app.errors import APIError, forbidden, not_found
 from app.extensions import db
-from app.members.models import STATUS_LABELS, Member
+from app.members.models import PARTY_STATUSES, STATUS_LABELS, Member, MemberExcusal
 from app.org.models import Organization
 from app.org.services import get_org
 from app.points.models import MemberPoints
-from app.reports import compliance as rules
-from app.reports.stats import activity_filter, activity_stats, held_condition, quorate_condition
+from app.reports.compliance import compliance_report
+from app.reports.stats import activity_filter, activity_stats, quorate_condition
 from app.timeutil import local_day, local_midnight, local_tz
 
 ABSENCE_FLAGS = (3, 5, 6)  # warnings at 3 and 5 months; at 6 treated as having left
@@ -98,8 +98,51 @@ def _branch_expr(host):
 # --- attendance ---------------------------------------------------------------------------------
 
 
-def attendance_report(scope: Scope, now: datetime, by_activity: bool = False) -> dict[str, Any]:
-    """Per branch (or per activity): expected, present, late, leave, absent, make-up, rate."""
+def _frozen_attendance(scope: Scope) -> list[dict[str, Any]] | None:
+    """The branch rows of a closed month, quarter or year exactly matching the scope."""
+    from app.reports import periods
+    from app.reports.compliance import period_bounds
+
+    kind = next(
+        (
+            k
+            for k in ("month", "quarter", "year")
+            if period_bounds(scope.start, k) == (scope.start, scope.end)
+        ),
+        None,
+    )
+    if kind is None or (kind, scope.start) not in periods.closed_keys(scope.start.year):
+        return None
+    branches = db.session.execute(
+        select(Organization.id, Organization.path).where(
+            Organization.path.like(scope.org.path + "%"), Organization.type == "branch"
+        )
+    ).all()
+    figures = periods.frozen_figures(kind, scope.start, [b.id for b in branches])
+    order = {b.id: b.path for b in branches}
+    rows = [f["attendance"] for f in figures.values() if f.get("attendance")]
+    return sorted(rows, key=lambda r: order.get(r["org_id"], ""))
+
+
+def attendance_report(
+    scope: Scope, now: datetime, by_activity: bool = False, live: bool = False
+) -> dict[str, Any]:
+    """Per branch (or per activity): expected, present, late, leave, absent, make-up, rate.
+
+    The branch rows of a closed month, quarter or year are read from its frozen figures
+    (unless `live`: what freezing itself computes).
+    """
+    frozen = None if by_activity or live else _frozen_attendance(scope)
+    if frozen is not None:
+        return {
+            "org_id": scope.org.id,
+            "org_name": scope.org.name,
+            "from": scope.start,
+            "to": scope.end - timedelta(days=1),
+            "rows": frozen,
+            "totals": _totals(frozen),
+            "frozen": True,
+        }
     stats = activity_stats(
         activity_filter(scope.org.path, scope.start_at, scope.end_at), now, scope.org.path
     )
@@ -209,101 +252,6 @@ def month_starts(year: int) -> list[date]:
     return [date(year, m, 1) for m in range(1, 13)] + [date(year + 1, 1, 1)]
 
 
-def compliance_report(
-    scope_org: Organization, year: int, now: datetime, quarter: int | None = None
-) -> dict[str, Any]:
-    """Branches × months: held vs required per meeting kind, the gaps named, study hours."""
-    branches = db.session.execute(
-        select(Organization.id, Organization.name)
-        .where(
-            Organization.type == "branch",
-            Organization.is_active.is_(True),
-            Organization.path.like(scope_org.path + "%"),
-        )
-        .order_by(Organization.path)
-    ).all()
-    ids = [b.id for b in branches]
-    bounds = month_starts(year)
-    months = (
-        list(range(1, 13)) if quarter is None else list(range(3 * quarter - 2, 3 * quarter + 1))
-    )
-    held = _held_by_month(scope_org.path, bounds, now) if ids else {}
-    features = rules.branch_features(ids) if ids else {}
-    today = local_day(now)
-    out = []
-    for b in branches:
-        month_rows, gaps = [], []
-        for m in months:
-            items = []
-            for req in rules.REQUIREMENTS:
-                if not rules.applies(req, features[b.id]):
-                    continue
-                first, after = rules.period_bounds(date(year, m, 1), req.period)
-                if rules.period_bounds(date(year, m, 1), rules.MONTH)[1] != after:
-                    continue  # shown in the month its period closes
-                count = sum(
-                    held.get((b.id, req.type, mm), 0)
-                    for mm in range(first.month, first.month + _months(req.period))
-                )
-                due = after <= today or (first <= today < after)
-                status = "met" if count >= req.times else ("missed" if after <= today else "open")
-                items.append(
-                    {
-                        "type": req.type,
-                        "type_label": ACTIVITY_TYPE_LABELS[req.type],
-                        "period": req.period,
-                        "held": count,
-                        "required": req.times,
-                        "status": status if due else "future",
-                    }
-                )
-                if status == "missed":
-                    gaps.append(f"{m}月：{ACTIVITY_TYPE_LABELS[req.type]}")
-            month_rows.append({"month": m, "items": items})
-        out.append(
-            {
-                "org_id": b.id,
-                "org_name": b.name,
-                "has_committee": features[b.id][0],
-                "has_groups": features[b.id][1],
-                "months": month_rows,
-                "gaps": gaps,
-            }
-        )
-    return {
-        "org_id": scope_org.id,
-        "org_name": scope_org.name,
-        "year": year,
-        "quarter": quarter,
-        "branches": out,
-    }
-
-
-def _months(period: str) -> int:
-    return {rules.MONTH: 1, rules.QUARTER: 3, rules.YEAR: 12}[period]
-
-
-def _held_by_month(org_path: str, bounds: list[date], now: datetime) -> dict[tuple, int]:
-    """Held meetings per (branch, type, month) in one query; months bucketed with CASE."""
-    instants = [local_midnight(d) for d in bounds]
-    stats = activity_stats(
-        activity_filter(org_path, instants[0], min(instants[-1], now), rules.REQUIRED_TYPES),
-        now,
-        org_path,
-    )
-    bucket = case(*((stats.c.starts_at < instants[i + 1], i + 1) for i in range(12)), else_=None)
-    host = aliased(Organization)
-    branch = _branch_expr(host)
-    rows = db.session.execute(
-        select(branch, stats.c.type, bucket, func.count())
-        .select_from(stats)
-        .join(host, host.id == stats.c.host_id)
-        .where(held_condition(stats))
-        .group_by(branch, stats.c.type, bucket)
-    ).all()
-    return {(b, t, m): n for b, t, m, n in rows if m is not None}
-
-
 # --- members ------------------------------------------------------------------------------------
 
 
@@ -382,9 +330,15 @@ def member_rows(scope_org: Organization, now: datetime, year: int) -> list[dict[
         .where(Member.is_active.is_(True), Organization.path.like(scope_org.path + "%"))
         .order_by(Organization.path, Member.id)
     ).all()
+    excusals = _excusals(scope_org)
+    today = local_day(now)
     out = []
     for r in rows:
-        months = months_without(r.last_part_at, r.created_at, now)
+        since = local_day(r.last_part_at or r.created_at)
+        skipped, excused_now = excused_days(excusals.get(r.id, []), since, today)
+        months = months_without(None, local_midnight(since + timedelta(days=skipped)), now)
+        # the six-month rule (art. 28 of the 党章) is about Party members who are not excused
+        flagged = r.status in PARTY_STATUSES and not excused_now
         out.append(
             {
                 "member_id": r.id,
@@ -396,11 +350,46 @@ def member_rows(scope_org: Organization, now: datetime, year: int) -> list[dict[
                 "attended": int(r.attended or 0),
                 "last_attended_at": r.last_at,
                 "months_without_attendance": months,
-                "absence_flag": max((f for f in ABSENCE_FLAGS if months >= f), default=None),
+                "absence_flag": max((f for f in ABSENCE_FLAGS if months >= f), default=None)
+                if flagged
+                else None,
+                "excused": excused_now,
                 "points": int(r.points),
             }
         )
     return out
+
+
+def _excusals(scope_org: Organization) -> dict[int, list[tuple]]:
+    """The excusals of a subtree's members: member → [(from_on, to_on)]."""
+    rows = db.session.execute(
+        select(MemberExcusal.member_id, MemberExcusal.from_on, MemberExcusal.to_on)
+        .join(Member, Member.id == MemberExcusal.member_id)
+        .join(Organization, Organization.id == Member.org_id)
+        .where(Organization.path.like(scope_org.path + "%"))
+    ).all()
+    out: dict[int, list[tuple]] = {}
+    for member_id, start, end in rows:
+        out.setdefault(member_id, []).append((start, end))
+    return out
+
+
+def excused_days(spans: list[tuple], since: date, today: date) -> tuple[int, bool]:
+    """Days of [since, today] covered by excusals (skipped by the six-month count), and
+    whether the member is excused today."""
+    covered: set[date] = set()
+    now_excused = False
+    for start, end in spans:
+        first = max(start or since, since)
+        last = min(end or today, today)
+        now_excused = now_excused or (
+            (start is None or start <= today) and (end is None or end >= today)
+        )
+        day = first
+        while day <= last:
+            covered.add(day)
+            day += timedelta(days=1)
+    return len(covered), now_excused
 
 
 def member_report(principal: Principal, member_id: int, now: datetime, year: int) -> dict:

@@ -10,6 +10,7 @@ stars with a reason; every change is written to the audit log.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Any
 
@@ -32,6 +33,11 @@ BANDS = ((10, "优秀"), (8, "良好"), (6, "合格"), (0, "待提升"))
 def band(stars: int) -> str:
     """The Chinese band of a star count."""
     return next(label for floor, label in BANDS if stars >= floor)
+
+
+def star_count(score: float) -> int:
+    """Stars for a score: rounded half up (6.5 → 7, not Python's half-to-even 6), 0–10."""
+    return max(0, min(10, math.floor(score + 0.5)))
 
 
 def _weights() -> dict[str, float]:
@@ -72,7 +78,7 @@ def star_board(scope_org: Organization, year: int, now: datetime) -> dict[str, A
             "study": study.get(branch["org_id"], {}).get("participation_rate") or 0.0,
         }
         score = round(10 * sum(w[k] * parts[k] for k in w), 2)
-        computed = max(0, min(10, round(score)))
+        computed = star_count(score)
         final = finals.get(branch["org_id"])
         stars = final.stars if final else computed
         rows.append(

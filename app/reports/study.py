@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import Integer, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from app.activities.models import ATTENDED, Activity, Attendance
@@ -22,6 +22,7 @@ YEARLY_HOURS = 32  # 党员教育管理工作条例 (2019) art. 20: collective s
 # attended activities of these types count as collective study time
 STUDY_ACTIVITY_TYPES = ("party_lecture", "training", "theme_day")
 TOP_LESSONS = 10
+STUDY_HOURS_PER_DAY = 8  # an activity without declared hours counts at most this per day
 
 
 def member_branch():
@@ -184,18 +185,7 @@ def study_seconds(year: int, now: datetime, members=None):
     for the members selected by `members` (a select of ids; None: everyone)."""
     start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
     upto = literal(min(end, now), UTCDateTime())
-    duration = func.coalesce(
-        func.sum(
-            case(
-                (
-                    Activity.ends_at > Activity.starts_at,
-                    _seconds_between(Activity.starts_at, Activity.ends_at),
-                ),
-                else_=0,
-            )
-        ),
-        0,
-    )
+    duration = func.coalesce(func.sum(declared_seconds()), 0)
     sources = union_all(
         select(StudyDay.member_id, func.sum(StudyDay.seconds).label("seconds"))
         .where(
@@ -221,6 +211,17 @@ def study_seconds(year: int, now: datetime, members=None):
         .group_by(sources.c.member_id)
         .subquery("study_seconds")
     )
+
+
+def declared_seconds():
+    """SQL: an activity's study time — its declared study hours, else its duration capped
+    at STUDY_HOURS_PER_DAY for each started day it spans (a Mon 09:00 → Wed 17:00 training
+    is 3 × 8 = 24 hours, not the 56 on the wall clock)."""
+    wall = _seconds_between(Activity.starts_at, Activity.ends_at)
+    days = cast((wall + 86399) / 86400, Integer)
+    cap = days * (STUDY_HOURS_PER_DAY * 3600)
+    default = case((wall <= 0, 0), (wall > cap, cap), else_=wall)
+    return func.coalesce(Activity.study_hours * 3600, default)
 
 
 def _seconds_between(start_col, end_col):
@@ -292,7 +293,13 @@ def with_study_hours(report: dict[str, Any], kind: str, now: datetime) -> dict[s
     """Add study hours (against 32 a year) to a compliance, members or member report."""
     org = db.session.get(Organization, report["org_id"])
     if kind == "compliance":
-        hours = hours_by_branch(org, report["year"], now)
+        from app.reports.periods import frozen_figures
+
+        ids = [b["org_id"] for b in report["branches"]]
+        frozen = frozen_figures("year", date(report["year"], 1, 1), ids) if ids else {}
+        hours = {b: f["study_hours"] for b, f in frozen.items() if f.get("study_hours")}
+        if len(frozen) < len(ids):  # a year not closed yet (or a branch newer than the freeze)
+            hours = hours_by_branch(org, report["year"], now) | hours
         empty = {"members": 0, "average_hours": 0.0, "members_meeting_target": 0}
         for branch in report["branches"]:
             branch["study_hours"] = hours.get(branch["org_id"], empty) | {

@@ -93,20 +93,40 @@ def complete(principal: Principal, item_id: int, now: datetime) -> dict[str, Any
     session.completed_at, session.dwell_seconds = now, dwell
     session.study_seconds = study_seconds
     record_study(member.id, local_day(now), study_seconds, now)
-    awards = _award(member.id, item, study_seconds, now)
+    awards = _award(member.id, item, study_seconds, now, _read_before(session))
     session.points = sum(a["delta"] for a in awards)
     db.session.flush()
     return {**_result(item, session, now), "points_awarded": session.points, "awards": awards}
 
 
-def _award(member_id: int, item: StudyItem, study_seconds: int, now: datetime) -> list[dict]:
+def _read_before(session: ReadingSession) -> bool:
+    """Whether the member completed this item in an earlier session (any day)."""
+    return (
+        db.session.scalar(
+            select(ReadingSession.id)
+            .where(
+                ReadingSession.member_id == session.member_id,
+                ReadingSession.item_id == session.item_id,
+                ReadingSession.status == "completed",
+                ReadingSession.id != session.id,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _award(
+    member_id: int, item: StudyItem, study_seconds: int, now: datetime, read_before: bool
+) -> list[dict]:
     if item.kind == "morning_brief":
         plan = [("morning_brief", f"brief:{member_id}:{item.id}", 1)]
     else:
-        plan = [
-            ("read_item", f"read:{member_id}:{item.id}", 1),
-            ("read_minutes", f"readmin:{member_id}:{item.id}", study_seconds // 60),
-        ]
+        plan = [("read_item", f"read:{member_id}:{item.id}", 1)]
+        # an item pays its minutes once, whatever the day: a completion whose minutes were
+        # cut to nothing by the day's cap wrote no ledger row, so its key alone cannot say so
+        if not read_before:
+            plan.append(("read_minutes", f"readmin:{member_id}:{item.id}", study_seconds // 60))
     awards = []
     for action, key, quantity in plan:
         if quantity <= 0 or points.key_used(key):

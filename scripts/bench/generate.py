@@ -177,7 +177,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "created_by_member_id",
         "created_at",
         "updated_at",
+        "held_on",
     ],
+    # effective-dated history (issue 15): every member as generated, since before any record
+    "member_history": ["member_id", "org_id", "status", "valid_from", "valid_to", "created_at"],
+    "member_excusals": ["member_id", "from_on", "to_on", "reason", "created_at"],
     "attendances": [
         "id",
         "activity_id",
@@ -245,6 +249,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 ORDER = (
     "organizations",
     "members",
+    "member_history",
+    "member_excusals",
     "users",
     "org_roles",
     "study_items",
@@ -256,7 +262,9 @@ ORDER = (
     "member_point_periods",
     "study_days",
 )
-OPTIONAL = frozenset({"member_point_periods", "study_items", "study_days"})
+OPTIONAL = frozenset(
+    {"member_point_periods", "study_items", "study_days", "member_history", "member_excusals"}
+)
 WITH_ID_SEQUENCE = ("organizations", "members", "users", "org_roles", "study_items",
                     "activities", "attendances", "attendance_requests", "point_ledger")  # fmt: skip
 
@@ -591,6 +599,7 @@ class Generator:
                 secretary,
                 published,
                 recorded or published,
+                local_start.date(),
             )
         )
         if not past:
@@ -779,6 +788,14 @@ class Generator:
 
     def finish_totals(self) -> None:
         d, now = self.data, self.plan.now
+        # members column order: id 0, status 3, org_id 6, is_active 14, deactivated_at 15
+        d.rows["member_history"] = [
+            (r[0], r[6], r[3], None, None if r[14] else local_day(r[15] or now), now)
+            for r in d.rows["members"]
+        ]
+        d.rows["member_excusals"] = [
+            (r[0], None, None, "长期外出", now) for r in d.rows["members"] if r[7]
+        ]
         d.rows["member_points"] = [(m, t, now) for m, t in sorted(d.totals.items())]
         d.rows["member_point_periods"] = [
             (m, kind, key, pts, *d.scope[m], now)

@@ -278,7 +278,20 @@
     };
   }
 
+  // which months of the year are closed: their figures are frozen and will not change
+  function showClosed(report) {
+    var el = $("compliance-closed");
+    var months = (report.closed_periods || []).filter(function (p) { return p.kind === "month"; })
+      .map(function (p) { return Number(p.start.slice(5, 7)); });
+    var year = (report.closed_periods || []).some(function (p) { return p.kind === "year"; });
+    el.hidden = !months.length;
+    el.textContent = year ? "全年已关账，数字已冻结，不再变动。"
+      : months.length ? "已关账：" + months[0] + "–" + months[months.length - 1] +
+        "月（数字已冻结，不再变动）。" : "";
+  }
+
   function renderCompliance(report) {
+    showClosed(report);
     var model = complianceModel(report);
     state.complianceModel = model;
     setPanelState("compliance", "ready");
