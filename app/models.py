@@ -26,6 +26,7 @@ from app.study.models import (
     StudyItem,
     StudyItemTag,
 )
+from app.votes.models import Ballot, PartyProbation, Vote, VoteCandidate, VoteMark
 
 __all__ = [
     "Activity",
@@ -34,6 +35,7 @@ __all__ = [
     "Attendance",
     "AttendanceRequest",
     "AuditLog",
+    "Ballot",
     "ClosedPeriod",
     "DailyQuiz",
     "Enterprise",
@@ -49,6 +51,7 @@ __all__ = [
     "NotificationOptOut",
     "OrgRole",
     "Organization",
+    "PartyProbation",
     "PointLedger",
     "PointRule",
     "PushAttempt",
@@ -62,5 +65,8 @@ __all__ = [
     "StudyItemTag",
     "SubscriptionCredit",
     "User",
+    "Vote",
+    "VoteCandidate",
+    "VoteMark",
     "WeChatAccessToken",
 ]

@@ -26,6 +26,7 @@ from app.org.models import OrgRole
 from app.records.models import ActivityAttachment
 from app.study.models import QuizQuestion, StudyItem
 from app.timeutil import local_day, utcnow
+from app.votes.models import Vote
 from wsgi import make_app
 
 ROLES = ("anonymous", "member_a", "member_b", "secretary_a", "committee", "admin")
@@ -72,6 +73,10 @@ def org(w, v):
 
 def activity(w, v):
     return {"activity_id": w.activity[v].id}
+
+
+def vote(w, v):
+    return {"vote_id": w.vote[v].id}
 
 
 def attachment(w, v):
@@ -582,6 +587,55 @@ ROUTES = [
         body=lambda w, v: {"year": 2026, "stars": 8, "reason": "评定"},
     ),
     R("GET", "/api/v1/reports/periods", STAFF),
+    # votes at the 党员大会 (issue 20)
+    R("GET", "/api/v1/votes", f"{OWN} {SCOPED}", variants=("A", "B"), query=activity),
+    R(
+        "POST",
+        "/api/v1/votes",
+        SCOPED,
+        variants=("A", "B"),
+        body=lambda w, v: {"activity_id": w.activity[v].id, "kind": "motion", "title": "表决"},
+    ),
+    R("GET", "/api/v1/votes/<int:vote_id>", f"{OWN} {SCOPED}", variants=("A", "B"), path=vote),
+    R(
+        "POST",
+        "/api/v1/votes/<int:vote_id>/written-opinions",
+        SCOPED,
+        variants=("A", "B"),
+        path=vote,
+        body=lambda w, v: {"member_id": w.other[v].id, "choice": "abstain"},
+    ),
+    R("POST", "/api/v1/votes/<int:vote_id>/open", SCOPED, variants=("A", "B"), path=vote),
+    R(
+        "POST",
+        "/api/v1/votes/<int:vote_id>/ballot",
+        "member_a:A member_b:B secretary_a:A",
+        variants=("A", "B"),
+        path=vote,
+        body=lambda w, v: {"choice": "yes"},
+    ),
+    R(
+        "POST",
+        "/api/v1/votes/<int:vote_id>/paper",
+        SCOPED,
+        variants=("A", "B"),
+        path=vote,
+        body=lambda w, v: {"member_ids": [], "ballots": []},
+    ),
+    R("POST", "/api/v1/votes/<int:vote_id>/close", SCOPED, variants=("A", "B"), path=vote),
+    R("GET", "/api/v1/votes/<int:vote_id>/electors", SCOPED, variants=("A", "B"), path=vote),
+    R("GET", "/api/v1/votes/<int:vote_id>/export", SCOPED, variants=("A", "B"), path=vote),
+    R(
+        "POST",
+        "/api/v1/votes/<int:vote_id>/committee",
+        SCOPED,
+        variants=("A", "B"),
+        path=vote,
+        body=lambda w, v: {
+            "term_start": "2026-12-01",
+            "roles": [{"member_id": w.other[v].id, "role": "secretary"}],
+        },
+    ),
     # reopening a closed period is the committee's decision, never a branch secretary's
     R(
         "POST",
@@ -686,6 +740,10 @@ def world(park, make_org, make_member):
             storage_key=f"matrix-{v}.pdf",
         )
         db.session.add(w.attachment[v])
+        db.session.flush()
+        w.vote = getattr(w, "vote", {})
+        w.vote[v] = Vote(activity_id=act.id, org_id=w.branch[v].id, kind="motion", title="表决")
+        db.session.add(w.vote[v])
         db.session.flush()
     owners = {"A": park.member_a, "B": park.member_b}
     for v in "AB":

@@ -23,6 +23,7 @@ def register_blueprints(api: Api) -> None:
         screen,
         study,
         templates,
+        votes,
     )
 
     modules = (
@@ -41,6 +42,7 @@ def register_blueprints(api: Api) -> None:
         screen,
         records,
         templates,
+        votes,
     )
     for module in modules:
         api.register_blueprint(module.blp)
