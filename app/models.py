@@ -16,6 +16,7 @@ from app.notify.models import (
 from app.org.models import Enterprise, Organization, OrgRole
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
 from app.records.models import ActivityAttachment
+from app.recruitment.models import Applicant, ApplicantAssessment
 from app.reports.models import ClosedPeriod, FrozenFigure, StarRating
 from app.study.models import (
     DailyQuiz,
@@ -32,6 +33,8 @@ __all__ = [
     "Activity",
     "ActivityAttachment",
     "ActivityAttendee",
+    "Applicant",
+    "ApplicantAssessment",
     "Attendance",
     "AttendanceRequest",
     "AuditLog",

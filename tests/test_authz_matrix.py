@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -24,6 +24,7 @@ from app.extensions import db
 from app.notify.services import Reminder, write_reminder
 from app.org.models import OrgRole
 from app.records.models import ActivityAttachment
+from app.recruitment.models import Applicant
 from app.study.models import QuizQuestion, StudyItem
 from app.timeutil import local_day, utcnow
 from app.votes.models import Vote
@@ -77,6 +78,10 @@ def activity(w, v):
 
 def vote(w, v):
     return {"vote_id": w.vote[v].id}
+
+
+def applicant(w, v):
+    return {"applicant_id": w.applicant[v].id}
 
 
 def attachment(w, v):
@@ -636,6 +641,36 @@ ROUTES = [
             "roles": [{"member_id": w.other[v].id, "role": "secretary"}],
         },
     ),
+    # 发展党员 (issue 20)
+    R("GET", "/api/v1/applicants", STAFF),
+    R(
+        "POST",
+        "/api/v1/applicants",
+        SCOPED,
+        variants=("A", "B"),
+        body=lambda w, v: {
+            "org_id": w.branch[v].id,
+            "name": "申请人",
+            "birth_date": "1990-01-01",
+            "applied_on": "2026-01-01",
+        },
+    ),
+    R("GET", "/api/v1/applicants/<int:applicant_id>", SCOPED, variants=("A", "B"), path=applicant),
+    R(
+        "POST",
+        "/api/v1/applicants/<int:applicant_id>/steps",
+        SCOPED,
+        variants=("A", "B"),
+        path=applicant,
+        body=lambda w, v: {"step": "review", "on": "2026-02-01"},
+    ),
+    R(
+        "GET",
+        "/api/v1/reports/recruitment",
+        SCOPED,
+        variants=("A", "B"),
+        query=lambda w, v: {"org_id": w.branch[v].id, "year": 2026},
+    ),
     # reopening a closed period is the committee's decision, never a branch secretary's
     R(
         "POST",
@@ -744,6 +779,14 @@ def world(park, make_org, make_member):
         w.vote = getattr(w, "vote", {})
         w.vote[v] = Vote(activity_id=act.id, org_id=w.branch[v].id, kind="motion", title="表决")
         db.session.add(w.vote[v])
+        w.applicant = getattr(w, "applicant", {})
+        w.applicant[v] = Applicant(
+            member_id=w.other[v].id,
+            org_id=w.branch[v].id,
+            birth_date=date(1990, 1, 1),
+            applied_on=date(2026, 1, 1),
+        )
+        db.session.add(w.applicant[v])
         db.session.flush()
     owners = {"A": park.member_a, "B": park.member_b}
     for v in "AB":

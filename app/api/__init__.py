@@ -19,6 +19,7 @@ def register_blueprints(api: Api) -> None:
         points,
         quiz,
         records,
+        recruitment,
         reports,
         screen,
         study,
@@ -43,6 +44,7 @@ def register_blueprints(api: Api) -> None:
         records,
         templates,
         votes,
+        recruitment,
     )
     for module in modules:
         api.register_blueprint(module.blp)

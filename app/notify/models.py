@@ -34,6 +34,7 @@ KINDS = {
     "compliance_gap": "三会一课未完成提醒",
     "absence_alert": "连续未参加组织生活提醒",
     "conversion_due": "预备党员转正到期提醒",
+    "recruitment_due": "发展党员工作到期提醒",
 }
 
 PUSH_PENDING = "pending"  # waiting to be pushed (maybe after quiet hours)
