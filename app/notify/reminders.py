@@ -344,6 +344,13 @@ def conversion_due(now: datetime) -> list[Reminder]:
     return out
 
 
+def recruitment_due(now: datetime) -> list[Reminder]:
+    """发展党员 deadlines: the one-month talk, half-year assessments, the approval."""
+    from app.recruitment.tracking import recruitment_due as due
+
+    return due(now)
+
+
 RULES: list[Callable[[datetime], list[Reminder]]] = [
     activity_published,
     activity_before,
@@ -354,6 +361,7 @@ RULES: list[Callable[[datetime], list[Reminder]]] = [
     compliance_gap,
     absence_alert,
     conversion_due,
+    recruitment_due,
 ]
 
 

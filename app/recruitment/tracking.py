@@ -85,19 +85,17 @@ def _dues(row: Applicant, today: date) -> list[tuple[str, date, str]]:
         end = date(today.year, 6, 30) if half.endswith("H1") else date(today.year, 12, 31)
         if not any(a.half == half for a in row.assessments):
             dues.append((f"assess:{half}", end, f"请完成对{name}本半年的考察"))
-    if row.stage == "probationary":
-        if row.approved_on is None:
-            deadline = rules.approval_deadline(row.admitted_on)
-            dues.append(("approval", deadline, f"{name}的接收预备党员须在三个月内报上级审批"))
-        ends = rules.probation_ends(row.admitted_on, row.extended_until)
-        dues.append((f"probation:{ends}", ends, f"预备党员{name}预备期即将期满，请讨论转正"))
+    if row.stage == "probationary" and row.approved_on is None:
+        # the end of the probation is app.notify.reminders.conversion_due's (not twice)
+        deadline = rules.approval_deadline(row.admitted_on)
+        dues.append(("approval", deadline, f"{name}的接收预备党员须在三个月内报上级审批"))
     return dues
 
 
-def write_reminders(now: datetime) -> int:
-    """Remind the branch's managers of each deadline within LEAD_DAYS (once per cause)."""
+def recruitment_due(now: datetime) -> list[Reminder]:
+    """The pipeline's deadlines within LEAD_DAYS, for the branch's managers (a scheduler rule)."""
     today = local_day(now)
-    added = 0
+    out = []
     rows = db.session.scalars(
         select(Applicant).where(
             Applicant.stage.in_(("applicant", "activist", "candidate", "probationary"))
@@ -107,7 +105,7 @@ def write_reminders(now: datetime) -> int:
         for cause, due, title in _dues(row, today):
             if not due - timedelta(days=LEAD_DAYS) <= today <= due:
                 continue
-            added += write_reminder(
+            out.append(
                 Reminder(
                     "recruitment_due",
                     f"applicant:{row.id}:{cause}",
@@ -116,7 +114,11 @@ def write_reminders(now: datetime) -> int:
                     body=f"截止日期：{due.isoformat()}",
                     member_ids=_secretaries(row.org_id, today),
                     data={"applicant_id": row.id},
-                ),
-                now,
+                )
             )
-    return added
+    return out
+
+
+def write_reminders(now: datetime) -> int:
+    """Write the pipeline's due reminders (once per cause: the inbox's key); rows added."""
+    return sum(write_reminder(r, now) for r in recruitment_due(now))
