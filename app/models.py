@@ -18,6 +18,7 @@ from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, Poin
 from app.records.models import ActivityAttachment
 from app.recruitment.models import Applicant, ApplicantAssessment
 from app.reports.models import ClosedPeriod, FrozenFigure, StarRating
+from app.reviews.models import ReviewDecision, ReviewRating, ReviewRound, ReviewSelf
 from app.study.models import (
     DailyQuiz,
     LessonAttempt,
@@ -60,6 +61,10 @@ __all__ = [
     "PushAttempt",
     "QuizQuestion",
     "ReadingSession",
+    "ReviewDecision",
+    "ReviewRating",
+    "ReviewRound",
+    "ReviewSelf",
     "RevokedToken",
     "SchedulerLease",
     "StarRating",

@@ -25,6 +25,7 @@ from app.notify.services import Reminder, write_reminder
 from app.org.models import OrgRole
 from app.records.models import ActivityAttachment
 from app.recruitment.models import Applicant
+from app.reviews.models import DEFAULT_GRADES, ReviewRound
 from app.study.models import QuizQuestion, StudyItem
 from app.timeutil import local_day, utcnow
 from app.votes.models import Vote
@@ -82,6 +83,10 @@ def vote(w, v):
 
 def applicant(w, v):
     return {"applicant_id": w.applicant[v].id}
+
+
+def review(w, v):
+    return {"round_id": w.review[v].id}
 
 
 def attachment(w, v):
@@ -671,6 +676,51 @@ ROUTES = [
         variants=("A", "B"),
         query=lambda w, v: {"org_id": w.branch[v].id, "year": 2026},
     ),
+    # 民主评议党员 (issue 20)
+    R("GET", "/api/v1/reviews", ALL),
+    R(
+        "POST",
+        "/api/v1/reviews",
+        SCOPED,
+        variants=("A", "B"),
+        body=lambda w, v: {"org_id": w.branch[v].id, "year": 2030},
+    ),
+    R("GET", "/api/v1/reviews/mine", MEMBERS),
+    R("GET", "/api/v1/reviews/<int:round_id>", f"{OWN} {SCOPED}", variants=("A", "B"), path=review),
+    R(
+        "PUT",
+        "/api/v1/reviews/<int:round_id>/self",
+        "member_a:A member_b:B secretary_a:A",
+        variants=("A", "B"),
+        path=review,
+        body=lambda w, v: {"text": "自评"},
+    ),
+    R(
+        "PUT",
+        "/api/v1/reviews/<int:round_id>/ratings",
+        "member_a:A member_b:B secretary_a:A",
+        variants=("A", "B"),
+        path=review,
+        body=lambda w, v: {"ratings": []},
+    ),
+    R("GET", "/api/v1/reviews/<int:round_id>/results", SCOPED, variants=("A", "B"), path=review),
+    R(
+        "PUT",
+        "/api/v1/reviews/<int:round_id>/decisions/<int:member_id>",
+        SCOPED,
+        variants=("A", "B"),
+        path=lambda w, v: {"round_id": w.review[v].id, "member_id": w.other[v].id},
+        body=lambda w, v: {"grade": "合格"},
+    ),
+    R(
+        "PUT",
+        "/api/v1/reviews/<int:round_id>/decisions/<int:member_id>/follow-up",
+        SCOPED,
+        variants=("A", "B"),
+        path=lambda w, v: {"round_id": w.review[v].id, "member_id": w.other[v].id},
+        body=lambda w, v: {"correction_deadline": "2027-01-01"},
+    ),
+    R("POST", "/api/v1/reviews/<int:round_id>/close", SCOPED, variants=("A", "B"), path=review),
     # reopening a closed period is the committee's decision, never a branch secretary's
     R(
         "POST",
@@ -787,6 +837,9 @@ def world(park, make_org, make_member):
             applied_on=date(2026, 1, 1),
         )
         db.session.add(w.applicant[v])
+        w.review = getattr(w, "review", {})
+        w.review[v] = ReviewRound(org_id=w.branch[v].id, year=2026, grades=list(DEFAULT_GRADES))
+        db.session.add(w.review[v])
         db.session.flush()
     owners = {"A": park.member_a, "B": park.member_b}
     for v in "AB":

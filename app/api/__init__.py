@@ -21,6 +21,7 @@ def register_blueprints(api: Api) -> None:
         records,
         recruitment,
         reports,
+        reviews,
         screen,
         study,
         templates,
@@ -45,6 +46,7 @@ def register_blueprints(api: Api) -> None:
         templates,
         votes,
         recruitment,
+        reviews,
     )
     for module in modules:
         api.register_blueprint(module.blp)

@@ -10,9 +10,9 @@ from app.recruitment.schemas import (
     ApplicantCreateSchema,
     ApplicantListArgsSchema,
     ApplicantSchema,
-    FunnelArgsSchema,
-    FunnelSchema,
-    StepSchema,
+    RecruitmentFunnelArgsSchema,
+    RecruitmentFunnelSchema,
+    RecruitmentStepSchema,
 )
 from app.timeutil import utcnow
 
@@ -48,7 +48,7 @@ def get_applicant(applicant_id):
 
 
 @blp.route("/applicants/<int:applicant_id>/steps", methods=["POST"])
-@blp.arguments(StepSchema)
+@blp.arguments(RecruitmentStepSchema)
 @blp.response(200, ApplicantSchema)
 @access(Access.STAFF)
 def record_step(data, applicant_id):
@@ -59,8 +59,8 @@ def record_step(data, applicant_id):
 
 
 @blp.route("/reports/recruitment", methods=["GET"])
-@blp.arguments(FunnelArgsSchema, location="query")
-@blp.response(200, FunnelSchema)
+@blp.arguments(RecruitmentFunnelArgsSchema, location="query")
+@blp.response(200, RecruitmentFunnelSchema)
 @access(Access.STAFF)
 def funnel(args):
     """The funnel of one year: applicants → activists → candidates → probationary → full."""

@@ -35,7 +35,7 @@ class ApplicantCreateSchema(ma.Schema):
     job_category = ma.fields.String(load_default="other", validate=validate.OneOf(JOB_CATEGORIES))
 
 
-class StepSchema(ma.Schema):
+class RecruitmentStepSchema(ma.Schema):
     """One step on its day; the extra fields the step needs."""
 
     step = ma.fields.String(required=True, validate=validate.OneOf(list(STEPS)))
@@ -62,14 +62,14 @@ class ApplicantListArgsSchema(ma.Schema):
     org_id = id_field(load_default=None)
 
 
-class FunnelArgsSchema(ma.Schema):
+class RecruitmentFunnelArgsSchema(ma.Schema):
     """`?org_id=&year=`."""
 
     org_id = id_field(required=True)
     year = ma.fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
 
 
-class AssessmentSchema(ma.Schema):
+class ApplicantAssessmentSchema(ma.Schema):
     """A half-year assessment."""
 
     half = ma.fields.String()
@@ -107,10 +107,10 @@ class ApplicantSchema(ma.Schema):
     confirmation_vote_id = ma.fields.Integer(allow_none=True)
     confirmed_on = ma.fields.Date(allow_none=True)
     cancelled_on = ma.fields.Date(allow_none=True)
-    assessments = ma.fields.List(ma.fields.Nested(AssessmentSchema))
+    assessments = ma.fields.List(ma.fields.Nested(ApplicantAssessmentSchema))
 
 
-class FunnelStageSchema(ma.Schema):
+class RecruitmentFunnelStageSchema(ma.Schema):
     """Reached a stage in the year, with the job categories."""
 
     stage = ma.fields.String()
@@ -122,9 +122,9 @@ class FunnelStageSchema(ma.Schema):
     other = ma.fields.Integer()
 
 
-class FunnelSchema(ma.Schema):
+class RecruitmentFunnelSchema(ma.Schema):
     """The recruitment funnel of an org's subtree in one year."""
 
     org_id = ma.fields.Integer()
     year = ma.fields.Integer()
-    stages = ma.fields.List(ma.fields.Nested(FunnelStageSchema))
+    stages = ma.fields.List(ma.fields.Nested(RecruitmentFunnelStageSchema))
