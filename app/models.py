@@ -28,7 +28,16 @@ from app.study.models import (
     StudyItem,
     StudyItemTag,
 )
-from app.votes.models import Ballot, PartyProbation, Vote, VoteCandidate, VoteMark
+from app.votes.models import (
+    Ballot,
+    PartyProbation,
+    Survey,
+    SurveyAnswer,
+    SurveyTaken,
+    Vote,
+    VoteCandidate,
+    VoteMark,
+)
 
 __all__ = [
     "Activity",
@@ -72,6 +81,9 @@ __all__ = [
     "StudyItem",
     "StudyItemTag",
     "SubscriptionCredit",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyTaken",
     "User",
     "Vote",
     "VoteCandidate",

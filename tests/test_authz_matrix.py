@@ -28,7 +28,7 @@ from app.recruitment.models import Applicant
 from app.reviews.models import DEFAULT_GRADES, ReviewRound
 from app.study.models import QuizQuestion, StudyItem
 from app.timeutil import local_day, utcnow
-from app.votes.models import Vote
+from app.votes.models import Survey, Vote
 from wsgi import make_app
 
 ROLES = ("anonymous", "member_a", "member_b", "secretary_a", "committee", "admin")
@@ -87,6 +87,10 @@ def applicant(w, v):
 
 def review(w, v):
     return {"round_id": w.review[v].id}
+
+
+def survey(w, v):
+    return {"survey_id": w.survey[v].id}
 
 
 def attachment(w, v):
@@ -721,6 +725,37 @@ ROUTES = [
         body=lambda w, v: {"correction_deadline": "2027-01-01"},
     ),
     R("POST", "/api/v1/reviews/<int:round_id>/close", SCOPED, variants=("A", "B"), path=review),
+    # surveys (issue 20)
+    R("GET", "/api/v1/surveys", ALL),
+    R(
+        "POST",
+        "/api/v1/surveys",
+        SCOPED,
+        variants=("A", "B"),
+        body=lambda w, v: {
+            "org_id": w.branch[v].id,
+            "title": "问卷",
+            "questions": [{"kind": "text", "text": "建议"}],
+        },
+    ),
+    R(
+        "GET",
+        "/api/v1/surveys/<int:survey_id>",
+        f"{OWN} {SCOPED}",
+        variants=("A", "B"),
+        path=survey,
+    ),
+    R(
+        "POST",
+        "/api/v1/surveys/<int:survey_id>/answers",
+        "member_a:A member_b:B secretary_a:A",
+        variants=("A", "B"),
+        path=survey,
+        body=lambda w, v: {"answers": ["好"]},
+    ),
+    R("GET", "/api/v1/surveys/<int:survey_id>/results", SCOPED, variants=("A", "B"), path=survey),
+    R("GET", "/api/v1/surveys/<int:survey_id>/export", SCOPED, variants=("A", "B"), path=survey),
+    R("POST", "/api/v1/surveys/<int:survey_id>/close", SCOPED, variants=("A", "B"), path=survey),
     # reopening a closed period is the committee's decision, never a branch secretary's
     R(
         "POST",
@@ -840,6 +875,13 @@ def world(park, make_org, make_member):
         w.review = getattr(w, "review", {})
         w.review[v] = ReviewRound(org_id=w.branch[v].id, year=2026, grades=list(DEFAULT_GRADES))
         db.session.add(w.review[v])
+        w.survey = getattr(w, "survey", {})
+        w.survey[v] = Survey(
+            org_id=w.branch[v].id,
+            title="问卷",
+            questions=[{"kind": "text", "text": "建议", "options": []}],
+        )
+        db.session.add(w.survey[v])
         db.session.flush()
     owners = {"A": park.member_a, "B": park.member_b}
     for v in "AB":

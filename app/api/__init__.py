@@ -24,6 +24,7 @@ def register_blueprints(api: Api) -> None:
         reviews,
         screen,
         study,
+        surveys,
         templates,
         votes,
     )
@@ -47,6 +48,7 @@ def register_blueprints(api: Api) -> None:
         votes,
         recruitment,
         reviews,
+        surveys,
     )
     for module in modules:
         api.register_blueprint(module.blp)

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.activities.models import Activity
@@ -156,3 +165,49 @@ class PartyProbation(db.Model):
     to_on: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+SURVEY_STATUSES = ("open", "closed")
+
+
+class Survey(db.Model):
+    """A questionnaire to the members of an org's subtree; `questions` is a list of
+    {kind: single|multiple|text, text, options}."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (CheckConstraint(f"status IN {SURVEY_STATUSES!r}", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    anonymous: Mapped[bool] = mapped_column(default=True)
+    questions: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    org: Mapped[Organization] = relationship()
+
+
+class SurveyTaken(db.Model):
+    """That a member answered a survey (once: the key)."""
+
+    __tablename__ = "survey_taken"
+
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class SurveyAnswer(db.Model):
+    """One answer sheet: a random key; the member only when the survey is named."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (Index("ix_survey_answers_survey", "survey_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    answers: Mapped[list] = mapped_column(JSON)

@@ -138,3 +138,63 @@ class ElectorSchema(ma.Schema):
     present = ma.fields.Boolean()
     channel = ma.fields.String(allow_none=True)
     channel_label = ma.fields.String()
+
+
+class SurveyQuestionSchema(ma.Schema):
+    """A question: single or multiple choice (with options) or a short text."""
+
+    kind = ma.fields.String(required=True, validate=validate.OneOf(("single", "multiple", "text")))
+    text = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    options = ma.fields.List(
+        ma.fields.String(validate=validate.Length(min=1, max=100)),
+        load_default=list,
+        validate=validate.Length(max=20),
+    )
+
+
+class SurveyCreateSchema(ma.Schema):
+    """A survey to the members of an org's subtree."""
+
+    org_id = id_field(required=True)
+    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    anonymous = ma.fields.Boolean(load_default=True)
+    questions = ma.fields.List(
+        ma.fields.Nested(SurveyQuestionSchema),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+    )
+
+
+class SurveyAnswerSchema(ma.Schema):
+    """One answer per question, in order: an option index (single), a list of indexes
+    (multiple) or a text."""
+
+    answers = ma.fields.List(ma.fields.Raw(), required=True, validate=validate.Length(max=50))
+
+
+class SurveySchema(ma.Schema):
+    """A survey; `answered`: whether the caller has answered."""
+
+    id = ma.fields.Integer()
+    org_id = ma.fields.Integer()
+    title = ma.fields.String()
+    anonymous = ma.fields.Boolean()
+    status = ma.fields.String()
+    questions = ma.fields.List(ma.fields.Nested(SurveyQuestionSchema))
+    answered = ma.fields.Boolean()
+
+
+class SurveyQuestionResultSchema(SurveyQuestionSchema):
+    """A question's counts per option (choice) or its texts."""
+
+    counts = ma.fields.List(ma.fields.Integer())
+    texts = ma.fields.List(ma.fields.String())
+
+
+class SurveyResultSchema(ma.Schema):
+    """How many answered, and each question's counts."""
+
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    answered = ma.fields.Integer()
+    questions = ma.fields.List(ma.fields.Nested(SurveyQuestionResultSchema))
