@@ -154,11 +154,12 @@ def step(principal: Principal, applicant_id: int, data: dict[str, Any], now: dat
 
 def _talk(row, on, data):
     _need(row, "applicant")
-    if not row.applied_on <= on <= rules.talk_deadline(row.applied_on):
+    deadline = rules.talk_deadline(row.applied_on)
+    if not row.applied_on <= on <= deadline:
         raise _conflict(
             "talk_late",
-            "须在收到入党申请后一个月内谈话",
-            deadline=str(rules.talk_deadline(row.applied_on)),
+            f"须在收到入党申请后一个月内谈话（最迟 {deadline}）",
+            deadline=str(deadline),
         )
     row.talk_on = on
 
