@@ -7,7 +7,8 @@ from flask_smorest import Api
 
 def register(api: Api) -> None:
     """Register the mini-program blueprints on the application's smorest Api."""
-    from miniprogram_api import subscriptions, views
+    from miniprogram_api import democracy, subscriptions, views
 
     api.register_blueprint(views.blp)
     api.register_blueprint(subscriptions.blp)
+    api.register_blueprint(democracy.blp)

@@ -756,6 +756,25 @@ ROUTES = [
     R("GET", "/api/v1/surveys/<int:survey_id>/results", SCOPED, variants=("A", "B"), path=survey),
     R("GET", "/api/v1/surveys/<int:survey_id>/export", SCOPED, variants=("A", "B"), path=survey),
     R("POST", "/api/v1/surveys/<int:survey_id>/close", SCOPED, variants=("A", "B"), path=survey),
+    # the member's part in votes and surveys on the mini-program surface (issue 20)
+    R("GET", "/api/mp/v1/votes/open", MEMBERS),
+    R(
+        "POST",
+        "/api/mp/v1/votes/<int:vote_id>/ballot",
+        "member_a:A member_b:B secretary_a:A",
+        variants=("A", "B"),
+        path=vote,
+        body=lambda w, v: {"choice": "yes"},
+    ),
+    R("GET", "/api/mp/v1/surveys", MEMBERS),
+    R(
+        "POST",
+        "/api/mp/v1/surveys/<int:survey_id>/answers",
+        "member_a:A member_b:B secretary_a:A",
+        variants=("A", "B"),
+        path=survey,
+        body=lambda w, v: {"answers": ["好"]},
+    ),
     # reopening a closed period is the committee's decision, never a branch secretary's
     R(
         "POST",

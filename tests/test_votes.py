@@ -337,3 +337,21 @@ def test_members_of_another_branch_see_nothing(client, park, meeting, auth_heade
     assert r.status_code == 404
     r = client.get(f"/api/v1/votes/{vid}", headers=park.headers.member_a)
     assert r.status_code == 200 and r.json["result"] is None
+
+
+def test_members_find_and_cast_on_the_mini_program_surface(client, park, meeting, auth_headers):
+    """The open votes list shows a vote to its present electors only; casting works there."""
+    e, h = meeting.electors, park.headers.secretary_a
+    vid = create(client, park, meeting.activity)
+    attend(meeting.activity, e[:6])
+    assert client.get("/api/mp/v1/votes/open", headers=auth_headers(e[0])).json == []
+    client.post(f"/api/v1/votes/{vid}/open", headers=h)
+    assert [
+        v["id"] for v in client.get("/api/mp/v1/votes/open", headers=auth_headers(e[0])).json
+    ] == [vid]
+    assert client.get("/api/mp/v1/votes/open", headers=auth_headers(meeting.prob)).json == []
+    assert client.get("/api/mp/v1/votes/open", headers=park.headers.member_b).json == []
+    r = client.post(
+        f"/api/mp/v1/votes/{vid}/ballot", json={"choice": "no"}, headers=auth_headers(e[0])
+    )
+    assert r.status_code == 201 and r.json["my_channel"] == "app"

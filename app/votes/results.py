@@ -15,6 +15,7 @@ from app.errors import APIError, not_found
 from app.extensions import db
 from app.members.models import STATUS_LABELS
 from app.org.models import COMMITTEE_ROLES, ROLE_LABELS, OrgRole
+from app.org.services import COMMITTEE_TERM_YEARS
 from app.reports.exports import Column, export
 from app.votes import services
 from app.votes.models import CHANNEL_LABELS, VOTE_KIND_LABELS, VOTE_STATUS_LABELS, Vote, VoteMark
@@ -197,7 +198,8 @@ def apply_committee(
             OrgRole(org_id=vote.org_id, member_id=a["member_id"], role=a["role"], since=start)
         )
     vote.term_starts_on = start
-    vote.term_ends_on = _add_years(start, data["term_years"])
+    years = data.get("term_years") or vote.org.committee_term_years or COMMITTEE_TERM_YEARS
+    vote.term_ends_on = _add_years(start, years)
     db.session.flush()
     audit.record(
         principal,

@@ -62,7 +62,9 @@ class CommitteeSchema(ma.Schema):
     """The new committee from an election: the term and each elected member's role."""
 
     term_start = ma.fields.Date(required=True)
-    term_years = ma.fields.Integer(load_default=5, validate=validate.OneOf(TERM_YEARS))
+    term_years = ma.fields.Integer(
+        allow_none=True, load_default=None, validate=validate.OneOf(TERM_YEARS)
+    )
     roles = ma.fields.List(
         ma.fields.Nested(RoleAssignmentSchema),
         required=True,
