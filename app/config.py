@@ -72,6 +72,7 @@ class Defaults:
     CHECKIN_OPENS_BEFORE_MINUTES: int = 30  # default window, per activity overridable
     CHECKIN_CLOSES_AFTER_MINUTES: int = 30  # counted from the start
     CHECKIN_LATE_AFTER_MINUTES: int = 5  # later than start + this → `late`
+    RECRUITMENT_NOTICE_DAYS: int = 5  # 发展对象 public notice (公示) length in days
     GEOFENCE_DEFAULT_RADIUS_M: int = 300
     MAKEUP_REQUEST_DAYS: int = 3  # members may ask for 补签 until end + this
     PERIOD_CLOSE_DAYS: int = 10  # a month, quarter or year is frozen this many days after it ends

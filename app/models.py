@@ -21,7 +21,9 @@ from app.points import scope  # noqa: F401 — keeps the ranking scope in step w
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
 from app.posts.models import Post, PostHolder
 from app.records.models import ActivityAttachment
+from app.recruitment.models import Applicant, ApplicantAssessment
 from app.reports.models import ClosedPeriod, FrozenFigure, StarRating
+from app.reviews.models import ReviewDecision, ReviewRating, ReviewRound, ReviewSelf
 from app.study.models import (
     DailyQuiz,
     LessonAttempt,
@@ -33,15 +35,28 @@ from app.study.models import (
 )
 from app.versions import CacheVersion
 from app.visits.models import Assignment, Visit
+from app.votes.models import (
+    Ballot,
+    PartyProbation,
+    Survey,
+    SurveyAnswer,
+    SurveyTaken,
+    Vote,
+    VoteCandidate,
+    VoteMark,
+)
 
 __all__ = [
     "Activity",
     "ActivityAttachment",
     "ActivityAttendee",
+    "Applicant",
+    "ApplicantAssessment",
     "Assignment",
     "Attendance",
     "AttendanceRequest",
     "AuditLog",
+    "Ballot",
     "CacheVersion",
     "ClosedPeriod",
     "DailyQuiz",
@@ -69,6 +84,7 @@ __all__ = [
     "NotificationOptOut",
     "OrgRole",
     "Organization",
+    "PartyProbation",
     "PointLedger",
     "PointRule",
     "Post",
@@ -76,6 +92,10 @@ __all__ = [
     "PushAttempt",
     "QuizQuestion",
     "ReadingSession",
+    "ReviewDecision",
+    "ReviewRating",
+    "ReviewRound",
+    "ReviewSelf",
     "RevokedToken",
     "SchedulerLease",
     "StarRating",
@@ -83,7 +103,13 @@ __all__ = [
     "StudyItem",
     "StudyItemTag",
     "SubscriptionCredit",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyTaken",
     "User",
     "Visit",
+    "Vote",
+    "VoteCandidate",
+    "VoteMark",
     "WeChatAccessToken",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -26,8 +26,11 @@ from app.extensions import db
 from app.notify.services import Reminder, write_reminder
 from app.org.models import OrgRole
 from app.records.models import ActivityAttachment
+from app.recruitment.models import Applicant
+from app.reviews.models import DEFAULT_GRADES, ReviewRound
 from app.study.models import QuizQuestion, StudyItem
 from app.timeutil import local_day, utcnow
+from app.votes.models import Survey, Vote
 from wsgi import make_app
 
 ROLES = ("anonymous", "member_a", "member_b", "secretary_a", "committee", "admin")
@@ -75,6 +78,22 @@ def org(w, v):
 
 def activity(w, v):
     return {"activity_id": w.activity[v].id}
+
+
+def vote(w, v):
+    return {"vote_id": w.vote[v].id}
+
+
+def applicant(w, v):
+    return {"applicant_id": w.applicant[v].id}
+
+
+def review(w, v):
+    return {"round_id": w.review[v].id}
+
+
+def survey(w, v):
+    return {"survey_id": w.survey[v].id}
 
 
 def attachment(w, v):
@@ -637,6 +656,180 @@ ROUTES = [
         body=lambda w, v: {"year": 2026, "stars": 8, "reason": "评定"},
     ),
     R("GET", "/api/v1/reports/periods", STAFF),
+    # votes at the 党员大会 (issue 20)
+    R("GET", "/api/v1/votes", f"{OWN} {SCOPED}", variants=("A", "B"), query=activity),
+    R(
+        "POST",
+        "/api/v1/votes",
+        SCOPED,
+        variants=("A", "B"),
+        body=lambda w, v: {"activity_id": w.activity[v].id, "kind": "motion", "title": "表决"},
+    ),
+    R("GET", "/api/v1/votes/<int:vote_id>", f"{OWN} {SCOPED}", variants=("A", "B"), path=vote),
+    R(
+        "POST",
+        "/api/v1/votes/<int:vote_id>/written-opinions",
+        SCOPED,
+        variants=("A", "B"),
+        path=vote,
+        body=lambda w, v: {"member_id": w.other[v].id, "choice": "abstain"},
+    ),
+    R("POST", "/api/v1/votes/<int:vote_id>/open", SCOPED, variants=("A", "B"), path=vote),
+    R(
+        "POST",
+        "/api/v1/votes/<int:vote_id>/ballot",
+        "member_a:A member_b:B secretary_a:A",
+        variants=("A", "B"),
+        path=vote,
+        body=lambda w, v: {"choice": "yes"},
+    ),
+    R(
+        "POST",
+        "/api/v1/votes/<int:vote_id>/paper",
+        SCOPED,
+        variants=("A", "B"),
+        path=vote,
+        body=lambda w, v: {"member_ids": [], "ballots": []},
+    ),
+    R("POST", "/api/v1/votes/<int:vote_id>/close", SCOPED, variants=("A", "B"), path=vote),
+    R("GET", "/api/v1/votes/<int:vote_id>/electors", SCOPED, variants=("A", "B"), path=vote),
+    R("GET", "/api/v1/votes/<int:vote_id>/export", SCOPED, variants=("A", "B"), path=vote),
+    R(
+        "POST",
+        "/api/v1/votes/<int:vote_id>/committee",
+        SCOPED,
+        variants=("A", "B"),
+        path=vote,
+        body=lambda w, v: {
+            "term_start": "2026-12-01",
+            "roles": [{"member_id": w.other[v].id, "role": "secretary"}],
+        },
+    ),
+    # 发展党员 (issue 20)
+    R("GET", "/api/v1/applicants", STAFF),
+    R(
+        "POST",
+        "/api/v1/applicants",
+        SCOPED,
+        variants=("A", "B"),
+        body=lambda w, v: {
+            "org_id": w.branch[v].id,
+            "name": "申请人",
+            "birth_date": "1990-01-01",
+            "applied_on": "2026-01-01",
+        },
+    ),
+    R("GET", "/api/v1/applicants/<int:applicant_id>", SCOPED, variants=("A", "B"), path=applicant),
+    R(
+        "POST",
+        "/api/v1/applicants/<int:applicant_id>/steps",
+        SCOPED,
+        variants=("A", "B"),
+        path=applicant,
+        body=lambda w, v: {"step": "review", "on": "2026-02-01"},
+    ),
+    R(
+        "GET",
+        "/api/v1/reports/recruitment",
+        SCOPED,
+        variants=("A", "B"),
+        query=lambda w, v: {"org_id": w.branch[v].id, "year": 2026},
+    ),
+    # 民主评议党员 (issue 20)
+    R("GET", "/api/v1/reviews", ALL),
+    R(
+        "POST",
+        "/api/v1/reviews",
+        SCOPED,
+        variants=("A", "B"),
+        body=lambda w, v: {"org_id": w.branch[v].id, "year": 2030},
+    ),
+    R("GET", "/api/v1/reviews/mine", MEMBERS),
+    R("GET", "/api/v1/reviews/<int:round_id>", f"{OWN} {SCOPED}", variants=("A", "B"), path=review),
+    R(
+        "PUT",
+        "/api/v1/reviews/<int:round_id>/self",
+        "member_a:A member_b:B secretary_a:A",
+        variants=("A", "B"),
+        path=review,
+        body=lambda w, v: {"text": "自评"},
+    ),
+    R(
+        "PUT",
+        "/api/v1/reviews/<int:round_id>/ratings",
+        "member_a:A member_b:B secretary_a:A",
+        variants=("A", "B"),
+        path=review,
+        body=lambda w, v: {"ratings": []},
+    ),
+    R("GET", "/api/v1/reviews/<int:round_id>/results", SCOPED, variants=("A", "B"), path=review),
+    R(
+        "PUT",
+        "/api/v1/reviews/<int:round_id>/decisions/<int:member_id>",
+        SCOPED,
+        variants=("A", "B"),
+        path=lambda w, v: {"round_id": w.review[v].id, "member_id": w.other[v].id},
+        body=lambda w, v: {"grade": "合格"},
+    ),
+    R(
+        "PUT",
+        "/api/v1/reviews/<int:round_id>/decisions/<int:member_id>/follow-up",
+        SCOPED,
+        variants=("A", "B"),
+        path=lambda w, v: {"round_id": w.review[v].id, "member_id": w.other[v].id},
+        body=lambda w, v: {"correction_deadline": "2027-01-01"},
+    ),
+    R("POST", "/api/v1/reviews/<int:round_id>/close", SCOPED, variants=("A", "B"), path=review),
+    # surveys (issue 20)
+    R("GET", "/api/v1/surveys", ALL),
+    R(
+        "POST",
+        "/api/v1/surveys",
+        SCOPED,
+        variants=("A", "B"),
+        body=lambda w, v: {
+            "org_id": w.branch[v].id,
+            "title": "问卷",
+            "questions": [{"kind": "text", "text": "建议"}],
+        },
+    ),
+    R(
+        "GET",
+        "/api/v1/surveys/<int:survey_id>",
+        f"{OWN} {SCOPED}",
+        variants=("A", "B"),
+        path=survey,
+    ),
+    R(
+        "POST",
+        "/api/v1/surveys/<int:survey_id>/answers",
+        "member_a:A member_b:B secretary_a:A",
+        variants=("A", "B"),
+        path=survey,
+        body=lambda w, v: {"answers": ["好"]},
+    ),
+    R("GET", "/api/v1/surveys/<int:survey_id>/results", SCOPED, variants=("A", "B"), path=survey),
+    R("GET", "/api/v1/surveys/<int:survey_id>/export", SCOPED, variants=("A", "B"), path=survey),
+    R("POST", "/api/v1/surveys/<int:survey_id>/close", SCOPED, variants=("A", "B"), path=survey),
+    # the member's part in votes and surveys on the mini-program surface (issue 20)
+    R("GET", "/api/mp/v1/votes/open", MEMBERS),
+    R(
+        "POST",
+        "/api/mp/v1/votes/<int:vote_id>/ballot",
+        "member_a:A member_b:B secretary_a:A",
+        variants=("A", "B"),
+        path=vote,
+        body=lambda w, v: {"choice": "yes"},
+    ),
+    R("GET", "/api/mp/v1/surveys", MEMBERS),
+    R(
+        "POST",
+        "/api/mp/v1/surveys/<int:survey_id>/answers",
+        "member_a:A member_b:B secretary_a:A",
+        variants=("A", "B"),
+        path=survey,
+        body=lambda w, v: {"answers": ["好"]},
+    ),
     # reopening a closed period is the committee's decision, never a branch secretary's
     R(
         "POST",
@@ -750,6 +943,28 @@ def world(park, make_org, make_member):
                 activity_id=w.activity[v].id, org_id=w.branch[OTHER[v]].id, status="pending"
             )
         )
+        w.vote = getattr(w, "vote", {})
+        w.vote[v] = Vote(activity_id=act.id, org_id=w.branch[v].id, kind="motion", title="表决")
+        db.session.add(w.vote[v])
+        w.applicant = getattr(w, "applicant", {})
+        w.applicant[v] = Applicant(
+            member_id=w.other[v].id,
+            org_id=w.branch[v].id,
+            birth_date=date(1990, 1, 1),
+            applied_on=date(2026, 1, 1),
+        )
+        db.session.add(w.applicant[v])
+        w.review = getattr(w, "review", {})
+        w.review[v] = ReviewRound(org_id=w.branch[v].id, year=2026, grades=list(DEFAULT_GRADES))
+        db.session.add(w.review[v])
+        w.survey = getattr(w, "survey", {})
+        w.survey[v] = Survey(
+            org_id=w.branch[v].id,
+            title="问卷",
+            questions=[{"kind": "text", "text": "建议", "options": []}],
+        )
+        db.session.add(w.survey[v])
+        db.session.flush()
     owners = {"A": park.member_a, "B": park.member_b}
     w.device = {}
     for v in "AB":

@@ -115,7 +115,8 @@ def log_in(page, live_server, username: str) -> None:
 
 
 def go(page, label: str) -> None:
-    page.locator("#main-nav a", has_text=label).click()
+    # the whole label: 「党员」 must not also match 「发展党员」
+    page.locator("#main-nav a", has_text=re.compile(f"^{re.escape(label)}$")).click()
 
 
 def no_sideways_scroll(page, width: int) -> None:
@@ -152,7 +153,9 @@ def test_the_workbench_from_meeting_to_invite_cards(
         # --- the secretary: her menu has no park page --------------------------------------
         log_in(page, live_server, "secretary")
         nav = page.locator("#main-nav a")
-        expect(nav).to_have_text(["概览", "活动", "学习", "题库", "党员", "党费", "通知", "先锋岗"])
+        expect(nav).to_have_text(
+            ["概览", "活动", "学习", "题库", "党员", "表决", "发展党员", "党费", "通知", "先锋岗"]
+        )
         go(page, "活动")
         expect(page.locator("#act-list-view")).to_be_visible()
         expect(page.locator("#act-list-state")).to_be_hidden()  # the demo has activities
@@ -351,7 +354,20 @@ def test_the_workbench_from_meeting_to_invite_cards(
         # --- the admin imports with one bad row, fixes it, prints invite cards ----------------
         log_in(page, live_server, "admin")
         expect(nav).to_have_text(
-            ["概览", "活动", "学习", "题库", "党员", "园区", "党费", "通知", "先锋岗", "企业台账"]
+            [
+                "概览",
+                "活动",
+                "学习",
+                "题库",
+                "党员",
+                "表决",
+                "发展党员",
+                "园区",
+                "党费",
+                "通知",
+                "先锋岗",
+                "企业台账",
+            ]
         )
         go(page, "党员")
         page.locator("a", has_text="批量导入").click()

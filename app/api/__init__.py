@@ -19,10 +19,14 @@ def register_blueprints(api: Api) -> None:
         points,
         quiz,
         records,
+        recruitment,
         reports,
+        reviews,
         screen,
         study,
+        surveys,
         templates,
+        votes,
     )
 
     modules = (
@@ -41,6 +45,10 @@ def register_blueprints(api: Api) -> None:
         screen,
         records,
         templates,
+        votes,
+        recruitment,
+        reviews,
+        surveys,
     )
     for module in modules:
         api.register_blueprint(module.blp)

@@ -41,6 +41,7 @@ KINDS = {
     "notice": "通知公告",
     "notice_remind": "通知确认提醒",
     "visit_overdue": "企业走访提醒",
+    "recruitment_due": "发展党员工作到期提醒",
 }
 
 PUSH_PENDING = "pending"  # waiting to be pushed (maybe after quiet hours)

@@ -345,6 +345,13 @@ def conversion_due(now: datetime) -> list[Reminder]:
     return out
 
 
+def recruitment_due(now: datetime) -> list[Reminder]:
+    """发展党员 deadlines: the one-month talk, half-year assessments, the approval."""
+    from app.recruitment.tracking import recruitment_due as due
+
+    return due(now)
+
+
 RULES: list[Callable[[datetime], list[Reminder]]] = [
     activity_published,
     activity_before,
@@ -355,6 +362,7 @@ RULES: list[Callable[[datetime], list[Reminder]]] = [
     compliance_gap,
     absence_alert,
     conversion_due,
+    recruitment_due,
 ]
 RULES.extend(ledger_rules())  # dues, notices, visits (issue 19), kept in their own packages
 

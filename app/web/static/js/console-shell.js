@@ -21,6 +21,8 @@
     { page: "study", href: "#/study", label: "学习", who: "poster" },
     { page: "questions", href: "#/questions", label: "题库", who: "poster" },
     { page: "members", href: "#/members", label: "党员", who: "manager" },
+    { page: "votes", href: "#/votes", label: "表决", who: "manager" },
+    { page: "recruitment", href: "#/recruitment", label: "发展党员", who: "manager" },
     { page: "park", href: "#/park", label: "园区", who: "committee" },
     // the park's ledgers (issue 19)
     { page: "dues", href: "#/dues", label: "党费", who: "manager" },

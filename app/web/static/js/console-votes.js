@@ -1,0 +1,200 @@
+/* 党员大会表决: pick a 党员大会, prepare a vote (a motion, an admission or a confirmation),
+ * enter absentees' written opinions before it opens, open it (the server checks the quorum),
+ * close it and read the count; export the record. Members vote from their phones. */
+(function () {
+  "use strict";
+
+  var api = window.ConsoleApi;
+  var ui = window.ConsoleUI;
+  var shell = window.ConsoleShell;
+  if (!api || !ui || !shell || !document.getElementById("page-votes")) {
+    return;
+  }
+  var $ = ui.$;
+  var make = ui.make;
+  var state = { gen: 0, meetings: [], votes: [], members: [] };
+
+  function meeting() {
+    var id = Number($("vote-meeting").value);
+    return state.meetings.filter(function (m) { return m.id === id; })[0] || null;
+  }
+
+  function loadMeetings() {
+    var gen = (state.gen += 1);
+    return api.getJson("/api/v1/activities?type=general_meeting&per_page=50").then(function (page) {
+      if (gen !== state.gen) {
+        return;
+      }
+      state.meetings = page.items;
+      ui.fillSelect($("vote-meeting"), page.items.map(function (a) {
+        return [String(a.id), ui.when(a.starts_at) + " " + a.title];
+      }));
+      if (!page.items.length) {
+        var status = $("vote-state");
+        status.hidden = false;
+        status.dataset.kind = "empty";
+        status.textContent = "还没有支部党员大会。请先在“活动”中发布一次支部党员大会。";
+        $("vote-new").hidden = true;
+        $("vote-written").hidden = true;
+        return;
+      }
+      loadVotes();
+    });
+  }
+
+  function loadMembers(orgId) {
+    return api.getJson("/api/v1/orgs/" + orgId + "/members?per_page=100").then(function (page) {
+      state.members = page.items;
+      var people = page.items.map(function (m) { return [String(m.id), m.name]; });
+      // keep what the secretary already picked (this answer may come after her choice)
+      ui.fillSelect($("vote-subject"), people, $("vote-subject").value || null);
+      ui.fillSelect($("vote-written-member"), page.items.filter(function (m) {
+        return m.status === "full";
+      }).map(function (m) { return [String(m.id), m.name]; }), $("vote-written-member").value || null);
+    }, function () {});
+  }
+
+  function resultText(vote) {
+    var r = vote.result;
+    if (!r) {
+      return vote.status === "open" ? "投票中，结束后公布结果" : "未开始";
+    }
+    return "应到 " + vote.expected_voters + " 人，实到 " + vote.present_voters + " 人，收回 " +
+      r.ballots_cast + " 票：赞成 " + r.yes + "，反对 " + r.no + "，弃权 " + r.abstain + " —— " +
+      (r.passed ? "通过" : "未通过");
+  }
+
+  function row(vote) {
+    var li = make("li", "wb-row vote-row");
+    li.dataset.vote = vote.id;
+    var main = make("div", "wb-row-main");
+    main.appendChild(make("b", "wb-row-name", vote.title));
+    main.appendChild(make("span", "wb-row-sub", vote.kind_label + " · " + vote.status_label +
+      (vote.subject_name ? " · 对象：" + vote.subject_name : "")));
+    var result = make("span", "wb-row-sub vote-result", resultText(vote));
+    if (vote.result) {
+      result.classList.add(vote.result.passed ? "is-ok" : "is-bad");
+    }
+    main.appendChild(result);
+    li.appendChild(main);
+    var actions = make("div", "wb-row-actions");
+    var error = make("p", "form-error");
+    error.hidden = true;
+    error.setAttribute("role", "alert");
+    function act(label, path, message) {
+      var btn = ui.button(label, "primary-button");
+      btn.addEventListener("click", function () {
+        ui.busy(btn, function () { return api.sendJson("POST", path, {}); }, error)
+          .then(function () { ui.toast(message, "ok"); loadVotes(); }, function () {});
+      });
+      actions.appendChild(btn);
+    }
+    if (vote.status === "draft") {
+      act("开始表决", "/api/v1/votes/" + vote.id + "/open", "表决已开始，请党员在手机上投票");
+    } else if (vote.status === "open") {
+      act("结束并计票", "/api/v1/votes/" + vote.id + "/close", "已计票");
+    } else if (vote.kind !== "election") {
+      var out = ui.button("导出结果", "small-button");
+      out.addEventListener("click", function () {
+        ui.busy(out, function () {
+          return api.download("/api/v1/votes/" + vote.id + "/export?format=xlsx", "表决结果.xlsx");
+        }, error);
+      });
+      actions.appendChild(out);
+    }
+    li.appendChild(actions);
+    li.appendChild(error);
+    return li;
+  }
+
+  function loadVotes() {
+    var m = meeting();
+    if (!m) {
+      return null;
+    }
+    var gen = (state.gen += 1);
+    var status = $("vote-state");
+    status.hidden = false;
+    status.dataset.kind = "loading";
+    status.textContent = "正在加载…";
+    $("vote-new").hidden = false;
+    loadMembers(m.org_id);
+    return api.getJson("/api/v1/votes?activity_id=" + m.id).then(function (votes) {
+      if (gen !== state.gen) {
+        return;
+      }
+      state.votes = votes;
+      var list = $("vote-rows");
+      list.replaceChildren();
+      votes.forEach(function (v) { list.appendChild(row(v)); });
+      status.hidden = votes.length > 0;
+      status.dataset.kind = "empty";
+      status.textContent = "这次会议还没有表决事项。";
+      var drafts = votes.filter(function (v) { return v.status === "draft" && v.kind !== "election"; });
+      $("vote-written").hidden = drafts.length === 0;
+      ui.fillSelect($("vote-written-vote"), drafts.map(function (v) { return [String(v.id), v.title]; }));
+    }, function (error) {
+      status.dataset.kind = "error";
+      status.textContent = ui.errorText(error);
+    });
+  }
+
+  $("vote-meeting").addEventListener("change", loadVotes);
+  function autoTitle() {
+    var kind = $("vote-kind").value;
+    $("vote-subject-field").hidden = kind === "motion";
+    if (!$("vote-title").value || $("vote-title").dataset.auto === "1") {
+      var subject = $("vote-subject").selectedOptions[0];
+      $("vote-title").value = kind === "motion" ? "" :
+        (kind === "admission" ? "接收" : "同意") + (subject ? subject.textContent : "") +
+        (kind === "admission" ? "同志为中共预备党员" : "同志按期转为中共正式党员");
+      $("vote-title").dataset.auto = "1";
+    }
+  }
+  $("vote-kind").addEventListener("change", autoTitle);
+  $("vote-subject").addEventListener("change", autoTitle);
+  $("vote-title").addEventListener("input", function () { $("vote-title").dataset.auto = "0"; });
+
+  $("vote-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var m = meeting();
+    var kind = $("vote-kind").value;
+    var body = { activity_id: m.id, kind: kind, title: $("vote-title").value.trim() };
+    if (kind !== "motion") {
+      body.subject_member_id = Number($("vote-subject").value);
+    }
+    ui.busy($("vote-create"), function () {
+      return api.sendJson("POST", "/api/v1/votes", body);
+    }, $("vote-form-error")).then(function () {
+      $("vote-title").value = "";
+      ui.toast("已建立表决事项", "ok");
+      loadVotes();
+    }, function () {});
+  });
+
+  $("vote-written-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var id = $("vote-written-vote").value;
+    ui.busy($("vote-written-save"), function () {
+      return api.sendJson("POST", "/api/v1/votes/" + id + "/written-opinions", {
+        member_id: Number($("vote-written-member").value),
+        choice: $("vote-written-choice").value,
+      });
+    }, $("vote-written-error")).then(function () {
+      ui.toast("书面意见已录入", "ok");
+    }, function () {});
+  });
+
+  shell.page("votes", {
+    root: $("page-votes"),
+    enter: function (parts, query, first) {
+      if (first) {
+        loadMeetings();
+      }
+    },
+    reset: function () {
+      state.gen += 1;
+      $("vote-rows").replaceChildren();
+    },
+  });
+})();
