@@ -944,7 +944,9 @@ def world(park, make_org, make_member):
             )
         )
         w.vote = getattr(w, "vote", {})
-        w.vote[v] = Vote(activity_id=act.id, org_id=w.branch[v].id, kind="motion", title="表决")
+        w.vote[v] = Vote(
+            activity_id=w.activity[v].id, org_id=w.branch[v].id, kind="motion", title="表决"
+        )
         db.session.add(w.vote[v])
         w.applicant = getattr(w, "applicant", {})
         w.applicant[v] = Applicant(
