@@ -58,6 +58,19 @@ TAGS = {
     "screen_links": "签到大屏 Check-in screen",
     "mp": "小程序 Mini-program",
     "mp_subscriptions": "订阅消息与隐私 Subscriptions and privacy",
+    "records": "会议记录附件 Meeting-record attachments",
+    "import_templates": "导入模板 Import templates",
+    "votes": "表决、选举与问卷 Votes, elections and surveys",
+    "recruitment": "发展党员 Recruitment",
+    "reviews": "民主评议党员 Democratic review",
+    "surveys": "问卷 Surveys",
+    "dues": "党费 Party dues",
+    "notices": "通知公告 Notices",
+    "posts": "先锋岗与亮身份 Pioneer posts",
+    "enterprise_ledger": "五清台账 Enterprise ledger",
+    "visits": "党建指导员走访 Instructors' visits",
+    "mp_web": "网页版登录与设备 Browser login and devices",
+    "mp_democracy": "小程序：表决与问卷 Votes and surveys (mini-program)",
 }
 
 SUMMARIES = {
@@ -142,12 +155,141 @@ SUMMARIES = {
     "POST /api/v1/points/adjustments": "积分调整或撤销（留痕）",
     "GET /api/v1/points/ledger": "党员积分明细（园区党委）",
     "GET /api/v1/activities/{activity_id}/screen-link": "签到大屏链接",
+    # 免于参加组织生活
+    "GET /api/v1/members/{member_id}/excusals": "党员免于参加组织生活的记录",
+    "POST /api/v1/members/{member_id}/excusals": "批准党员一段时间内免于参加组织生活（上级组织）",
+    # 活动邀请与应到名单
+    "GET /api/v1/activities/invitations": "待答复的活动邀请（来自其他支部）",
+    "POST /api/v1/activities/{activity_id}/invitations/accept": "接受活动邀请（本方党员计入应到）",
+    "POST /api/v1/activities/{activity_id}/invitations/decline": "谢绝活动邀请",
+    "PUT /api/v1/activities/{activity_id}/attendees/{member_id}": (
+        "手工调整应到名单（需填原因，留痕）"
+    ),
+    "GET /api/v1/me/code.svg": "我的个人签到码二维码（SVG）",
+    # 会议记录附件
+    "GET /api/v1/activities/{activity_id}/attachments": "会议记录附件列表",
+    "POST /api/v1/activities/{activity_id}/attachments": "上传会议记录附件（照片或 PDF）",
+    "GET /api/v1/activities/{activity_id}/attachments/{attachment_id}": "下载会议记录附件",
+    "DELETE /api/v1/activities/{activity_id}/attachments/{attachment_id}": (
+        "删除会议记录附件（留痕）"
+    ),
+    # 报表：数据时效与关账
+    "GET /api/v1/reports/freshness": "报表数据来源与同步延迟",
+    "GET /api/v1/reports/periods": "已关账的月份、季度与年度",
+    "POST /api/v1/reports/periods/reopen": "重新打开已关账期间（仅党委，需填原因，留痕）",
+    # 学习阅读情况与导入模板
+    "GET /api/v1/study-items/{item_id}/readers": "阅读情况：已读、在读、未读名单",
+    "GET /api/v1/members/import-template": "下载党员导入模板",
+    "GET /api/v1/quiz/questions/import-template": "下载题库导入模板",
+    # 表决与选举
+    "GET /api/v1/votes": "会议的表决事项列表",
+    "POST /api/v1/votes": "在党员大会上准备表决（草稿）",
+    "GET /api/v1/votes/{vote_id}": "查看表决（结束后显示计票结果）",
+    "POST /api/v1/votes/{vote_id}/written-opinions": "录入未到会党员的书面意见（表决开始前）",
+    "POST /api/v1/votes/{vote_id}/open": "开始表决（到会须过半数，选举须达五分之四）",
+    "POST /api/v1/votes/{vote_id}/ballot": "投票（无记名，限一次）",
+    "POST /api/v1/votes/{vote_id}/paper": "计票人录入纸质选票及交票人",
+    "POST /api/v1/votes/{vote_id}/close": "结束表决并计票",
+    "GET /api/v1/votes/{vote_id}/electors": "有表决权的党员：到会与是否已投票（不显示投票内容）",
+    "GET /api/v1/votes/{vote_id}/export": "导出表决完整记录（选举人、投票率、计票、结果）",
+    "POST /api/v1/votes/{vote_id}/committee": "按选举结果组建委员会（职务与任期）",
+    # 发展党员
+    "GET /api/v1/applicants": "发展党员名单（管辖范围内）",
+    "POST /api/v1/applicants": "登记入党申请（须年满18岁）",
+    "GET /api/v1/applicants/{applicant_id}": "查看入党申请人及各阶段日期",
+    "POST /api/v1/applicants/{applicant_id}/steps": (
+        "记录发展流程的一步（谈话、确定积极分子、考察……接收、审批、转正、取消）"
+    ),
+    "GET /api/v1/reports/recruitment": (
+        "年度发展党员情况：入党申请人→积极分子→发展对象→预备党员→正式党员"
+    ),
+    # 民主评议党员
+    "GET /api/v1/reviews": "民主评议列表",
+    "POST /api/v1/reviews": "开启支部年度民主评议",
+    "GET /api/v1/reviews/mine": "我的历年评议等次",
+    "GET /api/v1/reviews/{round_id}": "查看民主评议（含我的填写）",
+    "PUT /api/v1/reviews/{round_id}/self": "填写自我评价",
+    "PUT /api/v1/reviews/{round_id}/ratings": "评议本支部其他党员",
+    "GET /api/v1/reviews/{round_id}/results": "评议结果：自评、互评等次、支部评定与整改",
+    "PUT /api/v1/reviews/{round_id}/decisions/{member_id}": "支部评定党员等次",
+    "PUT /api/v1/reviews/{round_id}/decisions/{member_id}/follow-up": "不合格党员限期改正及结果",
+    "POST /api/v1/reviews/{round_id}/close": "结束民主评议",
+    # 问卷
+    "GET /api/v1/surveys": "问卷列表",
+    "POST /api/v1/surveys": "向组织下的党员发布问卷",
+    "GET /api/v1/surveys/{survey_id}": "查看问卷",
+    "POST /api/v1/surveys/{survey_id}/answers": "填写问卷（限一次）",
+    "GET /api/v1/surveys/{survey_id}/results": "问卷结果：各选项人数与简答内容",
+    "GET /api/v1/surveys/{survey_id}/export": "导出问卷答卷（CSV / Excel）",
+    "POST /api/v1/surveys/{survey_id}/close": "结束问卷",
+    # 党费
+    "GET /api/v1/dues/me": "我的党费：欠缴月数、本月应交与缴纳记录",
+    "GET /api/v1/dues/members/{member_id}/bases": "党员的党费基数记录",
+    "POST /api/v1/dues/members/{member_id}/bases": (
+        "登记党员党费基数（收入或固定金额，自某月起，留痕）"
+    ),
+    "GET /api/v1/dues/members/{member_id}/ledger": "党员党费缴纳与冲正明细",
+    "POST /api/v1/dues/payments": "登记党员党费（可多个月，每月只记一次）",
+    "POST /api/v1/dues/payments/bulk": "批量登记支部党员某月党费（全部成功或全部不登记）",
+    "POST /api/v1/dues/payments/{payment_id}/reversal": "冲正一笔党费（留痕，每笔限一次）",
+    "GET /api/v1/dues/reductions": "党费减免申请列表",
+    "POST /api/v1/dues/reductions": "支部申请减免党员党费（报上级，留痕）",
+    "POST /api/v1/dues/reductions/{reduction_id}/decision": "上级审批党费减免（留痕）",
+    "POST /api/v1/dues/handovers": "登记支部某月上缴党费",
+    "GET /api/v1/dues/rates": "本月党费缴纳比例（各类别）",
+    "POST /api/v1/dues/rates": "设置党费缴纳比例（管理员，自某月起生效）",
+    "GET /api/v1/dues/sheet": "月度党费收缴表：基数、应交、实交、状态、连续欠缴",
+    "GET /api/v1/dues/unpaid": "未交党费名单",
+    "GET /api/v1/dues/report": "年度党费收缴统计（支部 × 月份：应交、实交、欠缴、上缴）",
+    # 通知公告
+    "GET /api/v1/notices": "通知公告列表（置顶在前，含已读与确认人数）",
+    "POST /api/v1/notices": "发布通知公告（可定时发布）",
+    "GET /api/v1/notices/mine": "我的通知公告",
+    "GET /api/v1/notices/{notice_id}": "查看通知公告（党员查看即记为已读）",
+    "PATCH /api/v1/notices/{notice_id}": "置顶、取消置顶或撤回通知公告",
+    "POST /api/v1/notices/{notice_id}/confirm": "确认已阅通知公告",
+    "GET /api/v1/notices/{notice_id}/receipts": "阅读回执：已读、未读、已确认人数及未读名单",
+    "POST /api/v1/notices/{notice_id}/remind": "提醒未确认（或未读）的党员",
+    # 先锋岗与亮身份
+    "GET /api/v1/posts": "先锋岗列表（含在岗党员）",
+    "POST /api/v1/posts": "设立先锋岗（责任区、示范岗、突击队）",
+    "GET /api/v1/posts/report": "先锋岗统计（各支部分类数量与党员在岗比例）",
+    "GET /api/v1/posts/{post_id}": "查看先锋岗及在岗党员",
+    "POST /api/v1/posts/{post_id}/holders": "书记安排党员上岗",
+    "POST /api/v1/posts/{post_id}/claim": "党员认领先锋岗",
+    "POST /api/v1/posts/{post_id}/release": "结束在岗（本人或书记）",
+    "GET /api/v1/me/card": "我的亮身份卡：支部、党龄、所在岗位",
+    "GET /api/v1/me/card.svg": "亮身份卡二维码（SVG）",
+    "GET /api/v1/cards/verify": "扫码核验亮身份卡（无需登录）",
+    # 五清台账
+    "GET /api/v1/enterprises/{enterprise_id}": "查看企业五清台账（含指导员与覆盖方式）",
+    "PATCH /api/v1/enterprises/{enterprise_id}": "修改企业及五清信息（逐项留存历史）",
+    "GET /api/v1/enterprises/{enterprise_id}/history": "企业信息变更历史",
+    "GET /api/v1/enterprises/coverage-modes": "企业覆盖方式统计（应单建、联建挂靠、派驻）",
+    # 党建指导员与走访
+    "GET /api/v1/instructor-assignments": "党建指导员与联系领导安排",
+    "POST /api/v1/instructor-assignments": "选派党建指导员或联系领导到企业",
+    "POST /api/v1/instructor-assignments/{assignment_id}/end": "结束选派",
+    "GET /api/v1/visits": "走访记录",
+    "POST /api/v1/visits": "登记走访",
+    "GET /api/v1/visits/report": "走访统计（指导员 × 月份）",
+    "GET /api/v1/visits/overdue": "超期未走访的企业",
     "POST /api/mp/v1/login": "小程序登录（wx.login 的 code）",
     "POST /api/mp/v1/bind": "用邀请码绑定微信",
     "POST /api/mp/v1/scan": "小程序扫码（签到码或邀请码）",
     "GET /api/mp/v1/home": "小程序首页（含每日登录积分）",
     "POST /api/mp/v1/subscriptions": "记录订阅消息授权",
     "POST /api/mp/v1/privacy": "同意隐私保护指引",
+    # 小程序：网页版登录与设备
+    "POST /api/mp/v1/web/bind": "网页版用邀请码绑定（旧设备将退出登录）",
+    "POST /api/mp/v1/oa/login": "微信网页授权登录（公众号）",
+    "GET /api/mp/v1/devices": "我已登录的设备",
+    "DELETE /api/mp/v1/devices/{device_id}": "退出某台设备的登录",
+    # 小程序：表决与问卷
+    "GET /api/mp/v1/votes/open": "进行中的表决（我有表决权的）",
+    "POST /api/mp/v1/votes/{vote_id}/ballot": "投票（无记名，限一次）",
+    "GET /api/mp/v1/surveys": "待填写的问卷",
+    "POST /api/mp/v1/surveys/{survey_id}/answers": "填写问卷（限一次）",
 }
 
 METHODS = ("get", "post", "put", "patch", "delete")
