@@ -384,5 +384,12 @@ def _rate_last_year(branches: list[Organization], today: date) -> None:
 
 
 def close_the_past(park: Organization, now: datetime) -> None:
-    """Hook for issue 15 (closed periods): close every month of the demo year before this one,
-    so the demo shows a closed past. A no-op until closed periods exist; the lead wires it."""
+    """Give the demo a closed past (issue 15): fix the attendee lists of every meeting whose
+    window has closed, then freeze every month, quarter and year due for closing by `now`
+    (PERIOD_CLOSE_DAYS after it ended), as the scheduler would have done over the year."""
+    from app.activities.expected import fix_due_attendees
+    from app.reports.periods import close_due_periods
+
+    while fix_due_attendees(now):
+        pass
+    close_due_periods(now)

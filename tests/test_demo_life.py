@@ -129,3 +129,26 @@ def test_point_totals_equal_the_ledger_and_every_cap_holds(demo):
         cap = daily_cap(rules[action])
         if cap is not None:
             assert delta <= cap * rules[action].points, (action, delta)
+
+
+def test_the_past_is_closed_as_the_scheduler_would_have(demo, client):
+    """Months that ended PERIOD_CLOSE_DAYS (10) before 20 November are frozen: January to
+    September 2026 (October ended 21 days ago: closed too), not November; the compliance
+    report says so and reads them from the frozen table."""
+    from app.reports.models import ClosedPeriod
+
+    months = set(
+        db.session.scalars(select(ClosedPeriod.start).where(ClosedPeriod.kind == "month")).all()
+    )
+    assert {m.month for m in months if m.year == 2026} == set(range(1, 11))
+    assert datetime(2025, 12, 1).date() in months  # last year's too
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(ClosedPeriod).where(ClosedPeriod.kind == "year")
+        )
+        == 1
+    )  # 2025 only
+    r = client.get("/api/v1/reports/compliance?year=2026", headers=_headers(client))
+    assert r.status_code == 200
+    closed = {(p["kind"], p["start"]) for p in r.json["closed_periods"]}
+    assert ("month", "2026-10-01") in closed and ("month", "2026-11-01") not in closed
