@@ -17,6 +17,7 @@ from app.members import services as members
 from app.members.models import MemberExcusal, MemberHistory
 from app.org.models import OrgRole
 from app.org.services import decorate_orgs
+from app.reports import members as report_members
 from app.reports import services
 from app.reports.compliance import compliance_report
 from app.reports.stars import star_count
@@ -401,7 +402,7 @@ def test_six_month_rule_skips_excused_days_and_counts_party_members_only(
         NOW,
     )
     db.session.commit()
-    rows = {r["member_id"]: r for r in services.member_rows(park.park, NOW, 2026)}
+    rows = {r["member_id"]: r for r in report_members.member_rows(park.park, NOW, 2026)}
     assert rows[park.member_b.id]["absence_flag"] == 6  # 1 Jan → 21 Nov: 10 months
     assert rows[activist.id]["absence_flag"] is None
     assert rows[abroad.id]["absence_flag"] is None and rows[abroad.id]["excused"] is True

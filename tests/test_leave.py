@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.activities import attendance, checkins, tokens
+from app.activities import attendance, checkins, leave, tokens
 from app.activities.models import Attendance
 from app.audit.models import AuditLog
 from app.errors import APIError
@@ -58,9 +58,7 @@ def qr_check_in(as_, who, activity, now):
 
 
 def test_approved_leave_counts_as_leave_and_leaves_the_rate(park, meeting, as_):
-    req = as_(
-        park.member_a2, attendance.request_leave, meeting.id, "出差在外", T - timedelta(days=1)
-    )
+    req = as_(park.member_a2, leave.request_leave, meeting.id, "出差在外", T - timedelta(days=1))
     assert req.status == "pending" and req.kind == "leave"
     qr_check_in(as_, park.member_a, meeting, T)
 
@@ -96,38 +94,36 @@ def test_approved_leave_counts_as_leave_and_leaves_the_rate(park, meeting, as_):
 
 
 def test_rejected_leave_stays_absent_and_cannot_be_decided_twice(park, meeting, as_):
-    req = as_(park.member_a, attendance.request_leave, meeting.id, "家里有事", T - MIN)
+    req = as_(park.member_a, leave.request_leave, meeting.id, "家里有事", T - MIN)
     as_(park.secretary_a, attendance.decide, req.id, {"approve": False, "note": "会议重要"}, T)
     sheet = as_(park.secretary_a, attendance.attendance_sheet, meeting.id, END)
     assert sheet_status(sheet, park.member_a) == "absent"
     err = refused(as_, park.secretary_a, attendance.decide, req.id, {"approve": True}, T)
     assert (err.status, err.code) == (409, "leave.already_decided")
     # after a rejection the member may ask again
-    again = as_(park.member_a, attendance.request_leave, meeting.id, "确有急事", T + MIN)
+    again = as_(park.member_a, leave.request_leave, meeting.id, "确有急事", T + MIN)
     assert again.id != req.id
 
 
 def test_leave_rules(park, meeting, make_activity, as_, principal_of):
-    as_(park.member_a, attendance.request_leave, meeting.id, "出差", T - MIN)
-    err = refused(as_, park.member_a, attendance.request_leave, meeting.id, "又出差", T)
+    as_(park.member_a, leave.request_leave, meeting.id, "出差", T - MIN)
+    err = refused(as_, park.member_a, leave.request_leave, meeting.id, "又出差", T)
     assert (err.status, err.code) == (409, "leave.duplicate")
-    err = refused(as_, park.member_a2, attendance.request_leave, meeting.id, "太晚了", END)
+    err = refused(as_, park.member_a2, leave.request_leave, meeting.id, "太晚了", END)
     assert (err.status, err.code) == (409, "leave.too_late")
     qr_check_in(as_, park.secretary_a, meeting, T)
-    err = refused(as_, park.secretary_a, attendance.request_leave, meeting.id, "签了到", T + MIN)
+    err = refused(as_, park.secretary_a, leave.request_leave, meeting.id, "签了到", T + MIN)
     assert err.code == "leave.already_checked_in"
-    err = refused(as_, park.member_b, attendance.request_leave, meeting.id, "不是我的会", T)
+    err = refused(as_, park.member_b, leave.request_leave, meeting.id, "不是我的会", T)
     assert err.status == 403
     other = make_activity(park.branch_b, starts_at=T)
-    req = as_(park.member_b, attendance.request_leave, other.id, "出差", T - MIN)
+    req = as_(park.member_b, leave.request_leave, other.id, "出差", T - MIN)
     err = refused(as_, park.secretary_a, attendance.decide, req.id, {"approve": True}, T)
     assert err.status == 403  # branch A's secretary does not decide for branch B
 
 
 def test_a_member_on_leave_who_comes_anyway_is_present(park, meeting, as_):
-    req = as_(
-        park.member_a, attendance.request_leave, meeting.id, "可能出差", T - timedelta(days=1)
-    )
+    req = as_(park.member_a, leave.request_leave, meeting.id, "可能出差", T - timedelta(days=1))
     as_(park.secretary_a, attendance.decide, req.id, {"approve": True}, T - timedelta(hours=1))
     qr_check_in(as_, park.member_a, meeting, T)
     sheet = as_(park.secretary_a, attendance.attendance_sheet, meeting.id, END)
@@ -174,21 +170,19 @@ def test_leave_over_http(client, park, make_activity, point_rules):
 
 
 def test_makeup_request_window(park, meeting, as_):
-    err = refused(as_, park.member_a, attendance.request_makeup, meeting.id, "忘记扫码", T + MIN)
+    err = refused(as_, park.member_a, leave.request_makeup, meeting.id, "忘记扫码", T + MIN)
     assert (err.status, err.code) == (409, "makeup.too_early")
     three_days = END + timedelta(days=3)
-    req = as_(park.member_a, attendance.request_makeup, meeting.id, "手机没电", three_days)
+    req = as_(park.member_a, leave.request_makeup, meeting.id, "手机没电", three_days)
     assert req.kind == "makeup"
-    err = refused(
-        as_, park.member_a2, attendance.request_makeup, meeting.id, "忘了", three_days + MIN
-    )
+    err = refused(as_, park.member_a2, leave.request_makeup, meeting.id, "忘了", three_days + MIN)
     assert (err.status, err.code) == (410, "makeup.window_passed")
-    err = refused(as_, park.member_a, attendance.request_makeup, meeting.id, "再来", END)
+    err = refused(as_, park.member_a, leave.request_makeup, meeting.id, "再来", END)
     assert err.code == "makeup.duplicate"
 
 
 def test_approved_makeup_marks_makeup_counts_and_is_audited(park, meeting, as_):
-    req = as_(park.member_a, attendance.request_makeup, meeting.id, "手机没电", END + MIN)
+    req = as_(park.member_a, leave.request_makeup, meeting.id, "手机没电", END + MIN)
     as_(
         park.secretary_a,
         attendance.decide,
@@ -203,7 +197,7 @@ def test_approved_makeup_marks_makeup_counts_and_is_audited(park, meeting, as_):
     assert actions == ["makeup.decide", "makeup.approve"]
     change = db.session.scalar(select(AuditLog).where(AuditLog.action == "makeup.approve"))
     assert (change.old_value, change.new_value) == ("absent", "makeup")
-    err = refused(as_, park.member_a, attendance.request_makeup, meeting.id, "又来", END + 4 * MIN)
+    err = refused(as_, park.member_a, leave.request_makeup, meeting.id, "又来", END + 4 * MIN)
     assert err.code == "makeup.not_needed"
 
 
@@ -399,8 +393,8 @@ def test_quorum_needs_more_than_half_of_expected_full_members(park, congress, as
     three_of_six = as_(park.secretary_a, attendance.attendance_sheet, meeting.id, END)
     assert three_of_six["quorum"]["quorate"] is False  # exactly half is not more than half
 
-    leave = as_(extra_full[0], attendance.request_leave, meeting.id, "出差", T - MIN)
-    as_(park.secretary_a, attendance.decide, leave.id, {"approve": True}, T)
+    req = as_(extra_full[0], leave.request_leave, meeting.id, "出差", T - MIN)
+    as_(park.secretary_a, attendance.decide, req.id, {"approve": True}, T)
     still = as_(park.secretary_a, attendance.attendance_sheet, meeting.id, END)
     assert still["quorum"]["expected_voters"] == 6  # leave is still an expected voter
 
@@ -424,7 +418,7 @@ def test_live_counts_and_latest_arrivals(park, make_member, make_activity, as_, 
     meeting = make_activity(park.branch_a, starts_at=T)
     for i, who in enumerate(crowd):
         qr_check_in(as_, who, meeting, T + i * MIN)  # the last ones are late
-    req = as_(park.member_a2, attendance.request_leave, meeting.id, "出差", T - MIN)
+    req = as_(park.member_a2, leave.request_leave, meeting.id, "出差", T - MIN)
     as_(park.secretary_a, attendance.decide, req.id, {"approve": True}, T)
 
     board = as_(park.secretary_a, attendance.live, meeting.id, T + 12 * MIN)

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from app.activities.models import Activity, Attendance, AttendanceRequest
 from app.extensions import db
 from app.org.models import OrgRole
+from app.reports import members as report_members
 from app.reports import services
 from app.reports.services import Scope
 from app.timeutil import local_tz
@@ -275,7 +276,7 @@ def test_member_rows_flag_the_six_month_rule(app, park):
     approved_leave(old, park.member_a2)
     recent = activity(park.branch_a, at(8, 1))
     mark(recent, park.secretary_a)
-    rows = {r["member_id"]: r for r in services.member_rows(park.park, NOW, 2026)}
+    rows = {r["member_id"]: r for r in report_members.member_rows(park.park, NOW, 2026)}
     assert rows[park.member_a.id]["months_without_attendance"] == 5
     assert rows[park.member_a.id]["absence_flag"] == 5
     assert rows[park.member_a2.id]["absence_flag"] == 5  # leave counts, but was in June too

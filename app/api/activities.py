@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.activities import attendance, checkins, invitations, qrcodes, roster, services
+from app.activities import attendance, checkins, invitations, leave, qrcodes, roster, services
 from app.activities.schemas import (
     ActivityCreateSchema,
     ActivityListArgsSchema,
@@ -254,7 +254,7 @@ def live(activity_id):
 @access(Access.MEMBER)
 def request_leave(data, activity_id):
     """Ask for leave before the activity ends; the secretary decides."""
-    row = attendance.request_leave(current_principal(), activity_id, data["reason"], utcnow())
+    row = leave.request_leave(current_principal(), activity_id, data["reason"], utcnow())
     db.session.commit()
     return row
 
@@ -265,6 +265,6 @@ def request_leave(data, activity_id):
 @access(Access.MEMBER)
 def request_makeup(data, activity_id):
     """Ask for 补签 after check-in closed, until MAKEUP_REQUEST_DAYS after the end."""
-    row = attendance.request_makeup(current_principal(), activity_id, data["reason"], utcnow())
+    row = leave.request_makeup(current_principal(), activity_id, data["reason"], utcnow())
     db.session.commit()
     return row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.activities import attendance, checkins, services
+from app.activities import attendance, checkins, leave, services
 from app.activities.schemas import (
     AttendanceSchema,
     CheckinSchema,
@@ -65,7 +65,7 @@ def my_code_svg():
 @access(Access.AUTHENTICATED)
 def list_requests(args):
     """Leave and make-up requests: staff see their subtree, members their own."""
-    return attendance.list_requests(current_principal(), args)
+    return leave.list_requests(current_principal(), args)
 
 
 @blp.route("/leave-requests/<int:request_id>/decision", methods=["POST"])

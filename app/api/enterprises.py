@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.auth import Access, access, current_principal
 from app.extensions import db
 from app.openapi import Blueprint
-from app.org import services
+from app.org import enterprises
 from app.org.schemas import (
     CoverageArgsSchema,
     CoverageSchema,
@@ -25,7 +25,7 @@ blp = Blueprint(
 @access(Access.STAFF)
 def list_enterprises(args):
     """Enterprises in the parks the caller may read."""
-    return services.list_enterprises(current_principal(), args)
+    return enterprises.list_enterprises(current_principal(), args)
 
 
 @blp.route("", methods=["POST"])
@@ -34,7 +34,7 @@ def list_enterprises(args):
 @access(Access.STAFF)
 def create_enterprise(data):
     """Register an enterprise in a park the caller manages."""
-    enterprise = services.create_enterprise(current_principal(), data)
+    enterprise = enterprises.create_enterprise(current_principal(), data)
     db.session.commit()
     return enterprise
 
@@ -45,4 +45,4 @@ def create_enterprise(data):
 @access(Access.STAFF)
 def coverage(args):
     """Organisation and work coverage of the park's enterprises, as figures."""
-    return services.coverage(current_principal(), args.get("org_id"))
+    return enterprises.coverage(current_principal(), args.get("org_id"))

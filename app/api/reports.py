@@ -13,6 +13,7 @@ from app.dues.reports import with_dues_streaks
 from app.extensions import db
 from app.openapi import Blueprint
 from app.reports import frozen, periods, services, stars, study, tables
+from app.reports import members as member_reports
 from app.reports.exports import export
 from app.reports.schemas import (
     AttendanceArgsSchema,
@@ -133,7 +134,7 @@ def members(args):
     """Members of a subtree: attendance this year, last attendance, 6-month-rule flags, points."""
     now = utcnow()
     report = study.with_study_hours(
-        services.members_for(current_principal(), args, now), "members", now
+        member_reports.members_for(current_principal(), args, now), "members", now
     )
     report = with_dues_streaks(report, now)  # issue 19: unpaid dues join the 6-month alert
     return _respond(args["format"], report, tables.members)
@@ -147,7 +148,7 @@ def member(args, member_id):
     """One member's attendance by month, last attendance and points (themselves or staff)."""
     now = utcnow()
     year = args.get("year") or services.local_year(now)
-    report = services.member_report(current_principal(), member_id, now, year)
+    report = member_reports.member_report(current_principal(), member_id, now, year)
     report["study_hours"] = study.member_hours(member_id, year, now)
     return report
 
