@@ -11,9 +11,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.points import ranking, standing
+from app.points import ranking
 from app.points.models import PointLedger
 from app.study import quiz, reading, services
+from app.study.days import my_standing
 from app.timeutil import local_day, local_midnight, utcnow
 
 
@@ -90,7 +91,7 @@ def test_a_morning_brief_and_the_daily_quiz_end_to_end(
     db.session.commit()
 
     # points/me and the leaderboard agree with the ledger
-    me = standing.me(park.member_a.id, {"page": 1, "per_page": 20}, t1)
+    me = my_standing(park.member_a.id, {"page": 1, "per_page": 20}, t1)
     day = local_day(t1)
     assert me["balance"] == 6 == ledger_sum(park.member_a.id)
     assert me["today"]["points"] == 6 == ledger_sum(park.member_a.id, day)

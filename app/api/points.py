@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.auth import Access, access, current_principal
 from app.extensions import db
 from app.openapi import Blueprint
-from app.points import admin, ranking, standing
+from app.points import admin, ranking
 from app.points.schemas import (
     AdjustmentSchema,
     LeaderboardArgsSchema,
@@ -18,6 +18,7 @@ from app.points.schemas import (
 )
 from app.points.services import ensure_default_rules
 from app.schemas import PageArgsSchema, page_of
+from app.study.days import my_standing
 from app.timeutil import utcnow
 
 blp = Blueprint("points", __name__, url_prefix="/api/v1/points", description="Study points")
@@ -32,7 +33,7 @@ def me(args):
     if ensure_default_rules():
         db.session.commit()  # first sight of an empty rule table keeps the defaults
     # a pure read from here: no commit, so the loaded history is not expired and re-fetched
-    return standing.me(current_principal().member_id, args, utcnow())
+    return my_standing(current_principal().member_id, args, utcnow())
 
 
 @blp.route("/leaderboard", methods=["GET"])

@@ -91,10 +91,8 @@ def _history_page(member_id: int, page: int, per_page: int) -> dict:
 
 
 def me(member_id: int, args: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Everything the 我的积分 page shows in one answer (4 statements with the version read:
-    the totals, the streak, one page of history)."""
-    from app.study.days import streak
-
+    """The points part of the 我的积分 page (the totals and one page of history; the study
+    streak is added by app.study.days.my_standing, which knows study days)."""
     balance_total, period_totals, earned, points_today = _totals(member_id, now)
     progress = [
         {
@@ -111,7 +109,6 @@ def me(member_id: int, args: dict[str, Any], now: datetime) -> dict[str, Any]:
         "balance": balance_total,
         "today": {"day": local_day(now), "points": points_today, "rules": progress},
         "periods": period_totals,
-        "streak": streak(member_id, now),
         "history": _history_page(member_id, args["page"], args["per_page"]),
         "now": now,
     }

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+from app.points import standing
 from app.study.models import StudyDay
 from app.timeutil import local_day
 
@@ -81,3 +83,9 @@ def studied_on(member_ids: Iterable[int], day: date) -> set[int]:
             select(StudyDay.member_id).where(StudyDay.member_id.in_(ids), StudyDay.day == day)
         )
     )
+
+
+def my_standing(member_id: int, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Everything the 我的积分 page shows in one answer (4 statements with the version read:
+    the totals, the streak, one page of history): points' standing plus the study streak."""
+    return {**standing.me(member_id, args, now), "streak": streak(member_id, now)}
