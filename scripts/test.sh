@@ -30,6 +30,8 @@ ensure_browser
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "==> import contracts (pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports --no-cache
 
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
   echo "==> NOTE: TEST_DATABASE_URL is not set: the PostgreSQL half of the suite is SKIPPED."

@@ -90,8 +90,8 @@ def test_no_import_cycles(graph):
     assert cycles == [], "import cycles (break them): " + "; ".join(" <-> ".join(c) for c in cycles)
 
 
-def test_a_deliberate_cycle_is_caught_and_named(graph):
-    graph = graph.copy()
+def test_a_deliberate_cycle_is_caught_and_named():
+    graph = _without_packages(grimp.build_graph("app", "miniprogram_api"))
     graph.add_import(importer="app.errors", imported="app.activities.services")
     cycles = import_cycles(graph)
     assert any({"app.errors", "app.activities.services"} <= set(c) for c in cycles), cycles
@@ -129,7 +129,7 @@ def test_an_upward_import_breaks_a_contract(tmp_path):
 
 
 def _lines(path: Path) -> int:
-    return sum(1 for _ in path.open(encoding="utf-8"))
+    return len(path.read_text(encoding="utf-8").splitlines())
 
 
 def test_no_python_module_over_the_limit():
