@@ -81,8 +81,30 @@
 
   var PANELS = ["compliance", "attendance", "study", "stars", "members"];
 
+  // issue 22: with DATABASE_REPLICA_URL the reports read a replica; say how fresh it is
+  function showFreshness(data) {
+    var el = $("freshness");
+    var lag = data && data.lag_seconds;
+    if (!data || data.replica === "absent") {
+      el.hidden = true;
+      return;
+    }
+    el.hidden = false;
+    if (data.source !== "replica") {
+      el.textContent = "只读副本暂不可用，报表直接读自主库（数据为最新）";
+    } else if (!lag) {
+      el.textContent = "报表读自只读副本，数据与主库同步";
+    } else {
+      el.textContent = "报表读自只读副本：数据截至 " + String(data.replay_at).slice(11, 16) +
+        "（约 " + Math.round(lag) + " 秒前）";
+    }
+  }
+
   function loadAll() {
     var gen = (state.gen += 1);
+    api.getJson(REPORTS + "freshness").then(showFreshness, function () {
+      showFreshness(null);
+    });
     var queries = (state.queries = yearQueries(state.year));
     state.data = {};
     shell.hideNotice();
