@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.authz_ledgers import LEDGER_ROUTES, add_ledger_objects
-from tests.test_authz_matrix import ROLES, _call, _key, world  # noqa: F401 — the fixture
+from tests.test_authz_matrix import _key, check_route, world  # noqa: F401 — the fixture
 
 
 @pytest.fixture
@@ -18,30 +18,7 @@ def ledger_world(world, park):
 @pytest.mark.parametrize("route", LEDGER_ROUTES, ids=lambda r: _key(r.method, r.rule))
 def test_ledger_authorization(route, client, park, ledger_world):
     """Denied roles first (they must change nothing), then the allowed ones."""
-    headers = {"anonymous": {}, **vars(park.headers)}
-    problems: list[str] = []
-    for variant in route.variants:
-        denied = [r for r in ROLES if not route.allowed(r, variant)]
-        allowed = [r for r in ROLES if route.allowed(r, variant)]
-        if route.once:
-            allowed = allowed[:1]
-        for role in denied + allowed:
-            response = _call(client, route, ledger_world, variant, headers[role])
-            status = response.status_code
-            ok = (
-                status not in (401, 403, 404)
-                if role in allowed
-                else status in (401, 403)
-                if role == "anonymous"
-                else status in (401, 403, 404)
-            )
-            if not ok:
-                body = response.get_json(silent=True) or {}
-                code = body.get("error", {}).get("code") if isinstance(body, dict) else None
-                verdict = "allowed" if role in allowed else "denied"
-                problems.append(f"{role} on {variant}: expected {verdict}, got {status} {code}")
-            response.close()
-    assert problems == [], "\n".join(problems)
+    check_route(route, client, park, ledger_world)
 
 
 def test_member_sees_only_their_own_ledger_rows(client, park, ledger_world):

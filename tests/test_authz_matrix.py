@@ -1004,9 +1004,9 @@ def _call(client, route: Route, w, v: str, headers: dict):
     return client.open(path, method=route.method, **kwargs)
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: _key(r.method, r.rule))
-def test_authorization(route, client, park, world):
-    """Denied roles first (they must change nothing), then the allowed ones."""
+def check_route(route, client, park, world) -> None:
+    """Denied roles first (they must change nothing), then the allowed ones; every role that
+    answers otherwise than its verdict is named. Shared by the other matrices (ledgers, rooms)."""
     headers = {"anonymous": {}, **vars(park.headers)}
     problems: list[str] = []
     for variant in route.variants:
@@ -1031,6 +1031,12 @@ def test_authorization(route, client, park, world):
                 problems.append(f"{role} on {variant}: expected {verdict}, got {status} {code}")
             response.close()
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: _key(r.method, r.rule))
+def test_authorization(route, client, park, world):
+    """Denied roles first (they must change nothing), then the allowed ones."""
+    check_route(route, client, park, world)
 
 
 def test_member_lists_hold_only_what_is_theirs(client, park, world):
