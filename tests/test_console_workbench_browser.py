@@ -226,6 +226,11 @@ def test_the_workbench_from_meeting_to_invite_cards(
             expect(page.locator("#qr-fullscreen")).to_have_text("退出全屏")
             assert page.evaluate("document.fullscreenElement.id") == "page-qr"
         page.click("#qr-exit")
+        # leaving full screen is asynchronous in the browser: give it a moment, then look
+        for _ in range(50):
+            if page.evaluate("document.fullscreenElement") is None:
+                break
+            page.wait_for_timeout(100)
         assert page.evaluate("document.fullscreenElement") is None
         expect(page.locator("#act-detail-view")).to_be_visible()
         expect(page.locator(".band")).to_be_visible()

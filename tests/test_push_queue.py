@@ -339,7 +339,7 @@ def test_the_scheduler_process_hands_due_pushes_to_a_worker(app, park, fake_wech
     finally:
         _stop(scheduler)
         _stop(worker)
-    assert "'queued': 30" in (tmp_path / "scheduler.log").read_text()
+    assert "queued=30" in (tmp_path / "scheduler.log").read_text()  # the tick's log line
     pushed = [m["touser"] for m in fake_wechat.sent]
     assert len(pushed) == 30 and len(set(pushed)) == 30
     assert _statuses() == {"sent": 30}

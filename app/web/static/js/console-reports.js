@@ -102,9 +102,6 @@
 
   function loadAll() {
     var gen = (state.gen += 1);
-    api.getJson(REPORTS + "freshness").then(showFreshness, function () {
-      showFreshness(null);
-    });
     var queries = (state.queries = yearQueries(state.year));
     state.data = {};
     shell.hideNotice();
@@ -132,6 +129,13 @@
         }
       );
     });
+    // asked once the panels are in (so an expired token is renewed once, not twice), and
+    // only when they all loaded: a failure has already said what is wrong
+    Promise.all(PANELS.map(function (n) { return requests[n]; })).then(function () {
+      if (failures.length || gen !== state.gen) { return; }
+      api.getJson(REPORTS + "freshness").then(showFreshness, function () { showFreshness(null); });
+    });
+
     function when(names, render) {
       Promise.all(names.map(function (n) { return requests[n]; })).then(function (results) {
         if (gen === state.gen && results[0]) {
