@@ -520,6 +520,19 @@ def live_server(app):
     level = request_log.level
     request_log.setLevel(logging.ERROR)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # werkzeug's request threads are daemons nobody joins: a request still running when the
+    # test ends would hand its database connection back after the app fixture disposed the
+    # pool, and the connection would be collected open in a later test. Track and join them.
+    workers: list[threading.Thread] = []
+
+    def process_request(request, client_address):
+        worker = threading.Thread(
+            target=server.process_request_thread, args=(request, client_address), daemon=True
+        )
+        workers.append(worker)
+        worker.start()
+
+    server.process_request = process_request
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -527,6 +540,8 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        for worker in workers:
+            worker.join(timeout=10)
         server.server_close()
         request_log.setLevel(level)
 

@@ -100,6 +100,11 @@ def _pay_one(principal, member: Member, month: date, data, key: str, now: dateti
         return found, False
     figure = compute([member.id], [month])[(member.id, month)]
     if figure.status == PAID:
+        # the payment seen may be a concurrent twin of this very submission, committed after
+        # the first look for the key: a replay answers the first payment, never "already paid"
+        found = _existing(key)
+        if found is not None and found.member_id == member.id and found.month == month:
+            return found, False
         raise APIError(
             409,
             "dues.already_paid",
