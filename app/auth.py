@@ -1,8 +1,10 @@
 """Who is calling and what they may touch: token identity, principals, scope checks.
 
 Identities are strings: ``u:<user_id>`` for console users, ``m:<member_id>`` for members
-who logged in through the mini-program. Every route declares an access policy with
-:func:`access`; a route that declares nothing is refused by a test over ``app.url_map``.
+who logged in through the mini-program, ``s:<staff_id>`` for enterprise staff's light accounts
+(app.servicedesk registers how to resolve them; they reach only ``Access.REQUESTER`` routes).
+Every route declares an access policy with :func:`access`; a route that declares nothing is
+refused by a test over ``app.url_map``.
 Object-level checks (is this org in the caller's subtree?) happen in services, which get
 the :class:`Principal` as an argument and never look at the request.
 """
@@ -41,6 +43,7 @@ class Access(StrEnum):
     STAFF = "staff"  # admin or any org role; services check the object's subtree
     ADMIN = "admin"  # console administrators
     REFRESH = "refresh"  # a refresh token (token renewal only)
+    REQUESTER = "requester"  # a member or a staff light account (their own requests)
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,15 @@ class MemberInfo:
 
 
 @dataclass(frozen=True)
+class LightInfo:
+    """An enterprise staff member's light account (no Party role), cached with the principal."""
+
+    id: int
+    name: str
+    enterprise_id: int
+
+
+@dataclass(frozen=True)
 class UserInfo:
     """What the hot paths need of a console user, cached with the principal."""
 
@@ -95,11 +107,13 @@ class Principal:
         user: UserInfo | None = None,
         member: MemberInfo | None = None,
         grants: Iterable[Grant] = (),
+        light: LightInfo | None = None,
     ):
         self.identity = identity
         self.user_info = user
         self.member_info = member
         self.grants = list(grants)
+        self.light_info = light
         self._rows: dict[str, Any] = {}
 
     @property
@@ -251,7 +265,17 @@ def principal_for(identity: str) -> Principal | None:
         if member is None or not member.is_active:
             return None
         return Principal(identity, None, member_info(member), load_grants(None, member.id))
-    return None
+    resolve = _IDENTITY_KINDS.get(kind)
+    return resolve(int(raw_id)) if resolve else None
+
+
+# Other identity kinds ("s": staff light accounts), registered by the package that owns them.
+_IDENTITY_KINDS: dict[str, Callable[[int], Principal | None]] = {}
+
+
+def register_identity_kind(kind: str, resolve: Callable[[int], Principal | None]) -> None:
+    """Resolve identities `<kind>:<id>` with `resolve` (None when gone or inactive)."""
+    _IDENTITY_KINDS[kind] = resolve
 
 
 def issue_tokens(identity: str) -> dict[str, str]:
@@ -343,6 +367,11 @@ LIBRARY_ENDPOINTS = frozenset(
 )
 
 
+# A light account reaches only these (deny by default): its requests, renewing, logging out.
+LIGHT_POLICIES = frozenset({Access.REQUESTER, Access.REFRESH})
+LIGHT_ENDPOINTS = frozenset({"auth.logout"})
+
+
 def access(policy: Access) -> Callable:
     """Declare who may call a route; `enforce_access` applies it before the request is parsed.
 
@@ -371,6 +400,11 @@ def enforce_access() -> None:
         return
     verify_jwt_in_request(refresh=policy is Access.REFRESH)
     principal = _load_principal()
+    light = principal.light_info is not None
+    if light and policy not in LIGHT_POLICIES and request.endpoint not in LIGHT_ENDPOINTS:
+        raise APIError(403, "auth.light_account", "职工账号仅可提交和查看本人的诉求")
+    if policy is Access.REQUESTER and principal.member_info is None and not light:
+        raise APIError(403, "auth.member_required", "该功能仅限已绑定的党员或职工使用")
     if policy is Access.MEMBER and principal.member_info is None:
         raise APIError(403, "auth.member_required", "该功能仅限已绑定的党员使用")
     if policy is Access.STAFF and not principal.is_staff:

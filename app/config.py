@@ -79,6 +79,7 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT_MS: int = 15000
     DUES_REMIND_DAY: int = 5  # day of month members who have not paid are reminded (issue 19)
     VISIT_OVERDUE_DAYS: int = 30  # an enterprise without an instructor's visit this long is due
+    REQUEST_ESCALATE_DAYS: int = 3  # an overdue request reaches the committee this long after
 
     STAR_WEIGHTS: dict = {"compliance": 0.5, "attendance": 0.3, "study": 0.2}  # noqa: RUF012
     QUIET_HOURS_START: int = 22  # no push from 22:00 …

@@ -24,6 +24,8 @@ from app.records.models import ActivityAttachment
 from app.recruitment.models import Applicant, ApplicantAssessment
 from app.reports.models import ClosedPeriod, FrozenFigure, StarRating
 from app.reviews.models import ReviewDecision, ReviewRating, ReviewRound, ReviewSelf
+from app.servicedesk import accounts  # noqa: F401 — registers the staff identity kind "s:"
+from app.servicedesk.models import Request, RequestRating, StaffAccount, StaffInvite
 from app.study.models import (
     DailyQuiz,
     LessonAttempt,
@@ -92,12 +94,16 @@ __all__ = [
     "PushAttempt",
     "QuizQuestion",
     "ReadingSession",
+    "Request",
+    "RequestRating",
     "ReviewDecision",
     "ReviewRating",
     "ReviewRound",
     "ReviewSelf",
     "RevokedToken",
     "SchedulerLease",
+    "StaffAccount",
+    "StaffInvite",
     "StarRating",
     "StudyDay",
     "StudyItem",

@@ -20,6 +20,7 @@ from app import versions
 from app.accounts.models import RevokedToken, User
 from app.auth import (
     Grant,
+    LightInfo,
     MemberInfo,
     Principal,
     UserInfo,
@@ -87,6 +88,7 @@ def _dump(principal: Principal | None) -> dict[str, Any] | None:
         "user": list(vars(principal.user_info).values()) if principal.user_info else None,
         "member": list(vars(principal.member_info).values()) if principal.member_info else None,
         "grants": [[gr.org_id, gr.org_path, gr.org_name, gr.role] for gr in principal.grants],
+        "light": list(vars(principal.light_info).values()) if principal.light_info else None,
     }
 
 
@@ -98,6 +100,7 @@ def _load(identity: str, data: dict[str, Any] | None) -> Principal | None:
         UserInfo(*data["user"]) if data["user"] else None,
         MemberInfo(*data["member"]) if data["member"] else None,
         [Grant(*row) for row in data["grants"]],
+        LightInfo(*data["light"]) if data.get("light") else None,
     )
 
 

@@ -40,6 +40,12 @@ class TokenPairSchema(ma.Schema):
     access_token = ma.fields.String(required=True)
     refresh_token = ma.fields.String(required=True)
     token_type = ma.fields.String()
+    account = ma.fields.String(
+        metadata={
+            "description": "staff: an enterprise employee's light "
+            "account (only /m/requests); absent for members"
+        }
+    )
 
 
 class ScanSchema(ma.Schema):

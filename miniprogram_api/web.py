@@ -10,6 +10,7 @@ from app.accounts import services as accounts
 from app.auth import Access, access, current_principal, login_rate_limit
 from app.extensions import db, limiter
 from app.openapi import Blueprint
+from app.servicedesk import accounts as staff_accounts
 from app.timeutil import utcnow
 from app.wechat_oa import oa_client
 from miniprogram_api import services
@@ -32,8 +33,13 @@ blp = Blueprint(
 @limiter.limit(login_rate_limit)
 @access(Access.PUBLIC)
 def bind_browser(data):
-    """Bind this browser to the member the invite names (once per invite; old devices log out)."""
+    """Bind this browser to the member the invite names (once per invite; old devices log out);
+    an enterprise employee's invite (issue 21) binds their staff light account instead."""
     now = utcnow()
+    if staff_accounts.is_staff_invite(data["invite_code"]):
+        tokens = staff_accounts.bind_staff(data["invite_code"], now)
+        db.session.commit()
+        return tokens
     tokens = accounts.bind_browser(data["invite_code"], data["device_label"], now)
     services.signin_after_login(tokens, now)
     db.session.commit()

@@ -23,6 +23,7 @@ def register_blueprints(api: Api) -> None:
         reports,
         reviews,
         screen,
+        servicedesk,
         study,
         surveys,
         templates,
@@ -49,6 +50,7 @@ def register_blueprints(api: Api) -> None:
         recruitment,
         reviews,
         surveys,
+        servicedesk,
     )
     for module in modules:
         api.register_blueprint(module.blp)

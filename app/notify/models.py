@@ -42,6 +42,9 @@ KINDS = {
     "notice_remind": "通知确认提醒",
     "visit_overdue": "企业走访提醒",
     "recruitment_due": "发展党员工作到期提醒",
+    # requests (issue 21)
+    "request_overdue": "诉求办理超期提醒",
+    "request_escalated": "诉求超期督办提醒",
 }
 
 PUSH_PENDING = "pending"  # waiting to be pushed (maybe after quiet hours)

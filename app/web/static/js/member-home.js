@@ -87,5 +87,9 @@
   }).then(function (r) {
     document.getElementById("points-today").textContent = r.body.today.points;
     rules(r.body.today);
-  }).catch(api.fail);
+  }).catch(function (e) {
+    // an enterprise employee's light account has only the request pages
+    if (e && e.code === "auth.light_account") { location.replace("/m/requests"); return; }
+    api.fail(e);
+  });
 })();

@@ -1,0 +1,120 @@
+"""Staff light accounts: the committee invites an enterprise's employee (by name and phone),
+the employee binds a phone browser with the code, and gets tokens for ``s:<id>`` — an identity
+that reaches only the requests routes (app.auth's deny-by-default for light accounts)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from app import versions
+from app.auth import LightInfo, Principal, issue_tokens, register_identity_kind
+from app.errors import APIError, not_found
+from app.extensions import db
+from app.members.models import InviteCode
+from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invite_code
+from app.org.models import Enterprise
+from app.servicedesk.models import StaffAccount, StaffInvite
+
+INVALID = "邀请码无效，请向园区党委索取新的邀请码"
+
+
+def _resolve(staff_id: int) -> Principal | None:
+    staff = db.session.get(StaffAccount, staff_id)
+    if staff is None or not staff.is_active:
+        return None
+    return Principal(f"s:{staff.id}", light=LightInfo(staff.id, staff.name, staff.enterprise_id))
+
+
+def _new_code() -> str:
+    while True:  # a staff code must never also be a member's code (binding tries staff first)
+        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+        taken = db.session.scalar(select(StaffInvite.id).where(StaffInvite.code == code))
+        taken = taken or db.session.scalar(select(InviteCode.id).where(InviteCode.code == code))
+        if not taken:
+            return code
+
+
+def invite_staff(principal: Principal, data: dict[str, Any], now: datetime) -> StaffInvite:
+    """A one-time invite for an enterprise's employee; the same phone keeps its account."""
+    enterprise = db.session.get(Enterprise, data["enterprise_id"])
+    if enterprise is None or not enterprise.is_active:
+        raise not_found("企业")
+    principal.require_manage(enterprise.park_org)
+    phone = data.get("phone") or None
+    staff = None
+    if phone:
+        staff = db.session.scalar(select(StaffAccount).where(StaffAccount.phone == phone))
+        if staff is not None and staff.enterprise_id != enterprise.id:
+            principal.require_manage(staff.enterprise.park_org)
+    if staff is None:
+        staff = StaffAccount(
+            name=data["name"],
+            phone=phone,
+            enterprise_id=enterprise.id,
+            created_by_user_id=principal.user_info and principal.user_info.id,
+        )
+        db.session.add(staff)
+    else:  # the employee changed employer or name: the newest invite says where they are
+        staff.name, staff.enterprise_id, staff.is_active = data["name"], enterprise.id, True
+    db.session.flush()
+    invite = StaffInvite(
+        code=_new_code(),
+        staff_id=staff.id,
+        created_by_user_id=principal.user_info and principal.user_info.id,
+        created_by_member_id=principal.member_id,
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config["INVITE_CODE_DAYS"]),
+    )
+    db.session.add(invite)
+    db.session.flush()
+    return invite
+
+
+def is_staff_invite(raw: str) -> bool:
+    """Whether a typed code is a staff invite (else it is a member's)."""
+    code = normalise_invite_code(raw)
+    return bool(db.session.scalar(select(StaffInvite.id).where(StaffInvite.code == code)))
+
+
+def bind_staff(raw: str, now: datetime) -> dict[str, Any]:
+    """Spend a staff invite: tokens for its account (light identity ``s:<id>``)."""
+    code = normalise_invite_code(raw)
+    invite = db.session.scalar(
+        select(StaffInvite).where(StaffInvite.code == code).with_for_update()
+    )
+    if invite is None:
+        raise APIError(404, "bind.invite_invalid", INVALID)
+    if invite.used_at is not None:
+        raise APIError(409, "bind.invite_used", "邀请码已使用，请向园区党委索取新的邀请码")
+    if invite.expires_at <= now:
+        raise APIError(410, "bind.invite_expired", "邀请码已过期，请向园区党委索取新的邀请码")
+    staff = invite.staff
+    if not staff.is_active:
+        raise APIError(403, "auth.account_inactive", "账号已停用，请联系园区党委")
+    invite.used_at = now
+    staff.bound_at = now
+    db.session.flush()
+    return {**issue_tokens(f"s:{staff.id}"), "account": "staff"}
+
+
+def label(invite: StaffInvite) -> dict[str, Any]:
+    """An invite as the committee sees it (the code is shown once, to hand over)."""
+    staff = invite.staff
+    return {
+        "code": invite.code,
+        "expires_at": invite.expires_at,
+        "staff_id": staff.id,
+        "name": staff.name,
+        "enterprise_id": staff.enterprise_id,
+        "enterprise_name": staff.enterprise.name,
+        "link": current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/i/{invite.code}",
+    }
+
+
+register_identity_kind("s", _resolve)
+versions.watch(StaffAccount, lambda staff, _change: [f"s:{staff.id}"])
