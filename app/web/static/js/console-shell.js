@@ -29,6 +29,8 @@
     { page: "notices", href: "#/notices", label: "通知", who: "manager" },
     { page: "posts", href: "#/posts", label: "先锋岗", who: "manager" },
     { page: "ledger", href: "#/ledger", label: "企业台账", who: "committee" },
+    // requests (issue 21)
+    { page: "requests", href: "#/requests", label: "诉求建言", who: "manager" },
   ];
   var BRANCH_TYPES = { branch: true, group: true };
 
