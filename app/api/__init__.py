@@ -26,6 +26,7 @@ def register_blueprints(api: Api) -> None:
         study,
         surveys,
         templates,
+        transfers,
         votes,
     )
 
@@ -49,6 +50,7 @@ def register_blueprints(api: Api) -> None:
         recruitment,
         reviews,
         surveys,
+        transfers,
     )
     for module in modules:
         api.register_blueprint(module.blp)

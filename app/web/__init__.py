@@ -20,6 +20,7 @@ def register_web(app: Flask) -> None:
         console,
         member,
         member_ledgers,
+        member_transfers,
         screen,
     )
 
