@@ -28,11 +28,12 @@ def _mobile(w, v):
 TRANSFER_ROUTES = [
     R("GET", "/m/transfers", "*"),
     R("GET", "/api/v1/transfers", ALL),
-    # a member asks for their own (no member_id); staff for a member of their branch
+    # a member asks for their own (no member_id); a console user without a member profile
+    # reaches the rules, which ask for the member (400)
     R(
         "POST",
         "/api/v1/transfers",
-        MEMBERS,
+        ALL,
         body=lambda w, v: {"kind": "out", "external_org_name": "外地"},
     ),
     R("GET", "/api/v1/transfers/branches", ALL),
