@@ -139,6 +139,24 @@ def member_rows(scope_org: Organization, now: datetime, year: int) -> list[dict[
     return out
 
 
+def last_took_part(member_ids: list[int], now: datetime) -> dict[int, date]:
+    """Per member: the day they last took part (attended, or on approved leave), or the day
+    they entered the system — the start of the six-month count."""
+    tp = _took_part(select(Member.id).where(Member.id.in_(member_ids)))
+    last = dict(
+        db.session.execute(
+            select(tp.c.member_id, func.max(Activity.starts_at))
+            .join(Activity, Activity.id == tp.c.activity_id)
+            .where(Activity.status == "published", Activity.starts_at <= now)
+            .group_by(tp.c.member_id)
+        ).all()
+    )
+    created = db.session.execute(
+        select(Member.id, Member.created_at).where(Member.id.in_(member_ids))
+    ).all()
+    return {m: local_day(last.get(m) or at) for m, at in created}
+
+
 def mobile_facts(scope_org: Organization, today: date) -> dict[int, dict[str, Any]]:
     """Per member of a subtree: the last host 参加活动 entry, the last recorded contact, and the
     mobile registration covering today (where they are, since when)."""

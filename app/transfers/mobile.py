@@ -16,7 +16,7 @@ from app.errors import APIError, forbidden, not_found
 from app.extensions import db
 from app.members.models import Member
 from app.org.models import Organization
-from app.reports.members import away_flags, whole_months
+from app.reports.members import away_flags, last_took_part, whole_months
 from app.schemas import paginate
 from app.timeutil import local_day
 from app.transfers.models import (
@@ -88,7 +88,7 @@ def register(principal: Principal, data: dict[str, Any], now: datetime) -> Mobil
         new=host.name if host else host_name,
         now=now,
     )
-    return decorate(row, local_day(now))
+    return decorate(row, now)
 
 
 def _membership(principal: Principal, membership_id: int) -> MobileMembership:
@@ -128,7 +128,7 @@ def end(principal: Principal, membership_id: int, data: dict[str, Any], now: dat
         new=day.isoformat(),
         now=now,
     )
-    return decorate(row, local_day(now))
+    return decorate(row, now)
 
 
 def participate(principal: Principal, membership_id: int, data: dict[str, Any], now: datetime):
@@ -162,7 +162,7 @@ def participate(principal: Principal, membership_id: int, data: dict[str, Any], 
         new=f"{day:%Y-%m-%d} {entry.title}"[:200],
         now=now,
     )
-    return decorate(row, today)
+    return decorate(row, now)
 
 
 def record_contact(principal: Principal, data: dict[str, Any], now: datetime) -> MemberContact:
@@ -208,8 +208,12 @@ def list_contacts(principal: Principal, member_id: int) -> list[MemberContact]:
     return list(rows)
 
 
-def _facts(member_ids: list[int], today: date) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = {m: {} for m in member_ids}
+def _facts(member_ids: list[int], now: datetime) -> dict[int, dict[str, Any]]:
+    """Per member: last host entry, last contact, last attendance (as the members report)."""
+    today = local_day(now)
+    out: dict[int, dict[str, Any]] = {
+        m: {"took_part": day} for m, day in last_took_part(member_ids, now).items()
+    }
     for model, col, key in (
         (MobileParticipation, MobileParticipation.held_on, "participated_on"),
         (MemberContact, MemberContact.contacted_on, "contacted_on"),
@@ -223,16 +227,17 @@ def _facts(member_ids: list[int], today: date) -> dict[int, dict[str, Any]]:
     return out
 
 
-def decorate(row: MobileMembership, today: date, facts: dict | None = None) -> MobileMembership:
+def decorate(row: MobileMembership, now: datetime, facts: dict | None = None) -> MobileMembership:
     """Labels, months away, and the flags of the registration's member."""
-    facts = facts if facts is not None else _facts([row.member_id], today).get(row.member_id, {})
+    today = local_day(now)
+    facts = facts if facts is not None else _facts([row.member_id], now).get(row.member_id, {})
     current = row.from_on <= today and (row.to_on is None or row.to_on >= today)
     row.member_name, row.home_org_name = row.member.name, row.member.org.name
     row.host_label = row.host_org.name if row.host_org else row.host_name
     row.outside = row.host_org is None
     row.current = current
     row.months_away = whole_months(row.from_on, min(row.to_on or today, today))
-    took_part = facts.get("participated_on") or row.from_on
+    took_part = max(facts.get("participated_on") or date.min, facts.get("took_part") or date.min)
     flags = away_flags(
         {**facts, "away_since": row.from_on if current else None},
         row.member.status,
@@ -278,6 +283,6 @@ def list_mobile(principal: Principal, args: dict[str, Any], now: datetime) -> di
         )
     stmt = stmt.order_by(MobileMembership.to_on.is_not(None), MobileMembership.from_on.desc())
     page = paginate(stmt, args["page"], args["per_page"])
-    facts = _facts(list({r.member_id for r in page["items"]}), today)
-    page["items"] = [decorate(r, today, facts.get(r.member_id, {})) for r in page["items"]]
+    facts = _facts(list({r.member_id for r in page["items"]}), now)
+    page["items"] = [decorate(r, now, facts.get(r.member_id, {})) for r in page["items"]]
     return page

@@ -118,10 +118,10 @@ def mobile_report(principal: Principal, args: dict[str, Any], now: datetime) -> 
         )
         .order_by(home.path, MobileMembership.from_on)
     ).all()
-    facts = _facts(list({r.member_id for r in rows}), today)
+    facts = _facts(list({r.member_id for r in rows}), now)
     items = []
     for r in rows:
-        decorate(r, today, facts.get(r.member_id, {}))
+        decorate(r, now, facts.get(r.member_id, {}))
         items.append(
             {
                 "id": r.id,
