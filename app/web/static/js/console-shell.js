@@ -29,6 +29,8 @@
     { page: "notices", href: "#/notices", label: "通知", who: "manager" },
     { page: "posts", href: "#/posts", label: "先锋岗", who: "manager" },
     { page: "ledger", href: "#/ledger", label: "企业台账", who: "committee" },
+    // 组织关系转接 and 流动党员 (issue 21)
+    { page: "transfers", href: "#/transfers", label: "组织关系", who: "manager" },
   ];
   var BRANCH_TYPES = { branch: true, group: true };
 

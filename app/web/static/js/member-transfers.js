@@ -111,7 +111,10 @@
     api.call("POST", "/api/v1/mobile-memberships", {
       host_name: host, place: document.getElementById("place").value,
       from_on: from, to_on: document.getElementById("to-on").value || null,
-    }).then(function () { load("流动登记已提交。"); },
+    }).then(function () {
+      ["host-name", "place", "from-on", "to-on"].forEach(function (id) { document.getElementById(id).value = ""; });
+      load("流动登记已提交。");
+    },
       function (e) { shown("mobile-error", e.message || "提交失败，请稍后再试"); });
   });
 
