@@ -35,6 +35,13 @@ from app.study.models import (
     StudyItem,
     StudyItemTag,
 )
+from app.transfers.models import (
+    MemberContact,
+    MobileMembership,
+    MobileParticipation,
+    Transfer,
+    TransferApproval,
+)
 from app.versions import CacheVersion
 from app.visits.models import Assignment, Visit
 from app.votes.models import (
@@ -75,11 +82,14 @@ __all__ = [
     "InviteCode",
     "LessonAttempt",
     "Member",
+    "MemberContact",
     "MemberDevice",
     "MemberExcusal",
     "MemberHistory",
     "MemberPointPeriod",
     "MemberPoints",
+    "MobileMembership",
+    "MobileParticipation",
     "Notice",
     "NoticeReceipt",
     "Notification",
@@ -112,6 +122,8 @@ __all__ = [
     "Survey",
     "SurveyAnswer",
     "SurveyTaken",
+    "Transfer",
+    "TransferApproval",
     "User",
     "Visit",
     "Vote",

@@ -848,8 +848,12 @@ def test_every_route_has_a_matrix_entry():
     app = make_app({"TESTING": True, "DATABASE_URL": "sqlite://"})
     from tests.authz_ledgers import LEDGER_ROUTES  # issue 19's routes, kept in their own module
     from tests.authz_servicedesk import SERVICEDESK_ROUTES  # issue 21's requests
+    from tests.authz_transfers import TRANSFER_ROUTES  # issue 21's transfers and mobile members
 
-    declared = {_key(r.method, r.rule) for r in [*ROUTES, *LEDGER_ROUTES, *SERVICEDESK_ROUTES]}
+    declared = {
+        _key(r.method, r.rule)
+        for r in [*ROUTES, *LEDGER_ROUTES, *SERVICEDESK_ROUTES, *TRANSFER_ROUTES]
+    }
     missing = sorted(
         _key(method, rule.rule)
         for rule in app.url_map.iter_rules()

@@ -27,6 +27,7 @@ def register_blueprints(api: Api) -> None:
         study,
         surveys,
         templates,
+        transfers,
         votes,
     )
 
@@ -51,6 +52,7 @@ def register_blueprints(api: Api) -> None:
         reviews,
         surveys,
         servicedesk,
+        transfers,
     )
     for module in modules:
         api.register_blueprint(module.blp)

@@ -78,6 +78,7 @@ def run_tick(now: datetime) -> dict[str, int]:
     from app.notify.reminders import run_due
     from app.notify.tasks import deliver_due
     from app.reports.periods import close_due_periods
+    from app.transfers.services import apply_due
 
     # expected attendees are fixed when the window closes, before anything counts them; a
     # failure here must not hold up the reminders (the next tick retries)
@@ -85,6 +86,8 @@ def run_tick(now: datetime) -> dict[str, int]:
         fix_due_attendees(now, limit=100)
         db.session.commit()
         close_due_periods(now, limit=1)  # a backlog is worked off a period a tick
+        db.session.commit()
+        apply_due(now)  # approved transfers whose effective day has come move their member
         db.session.commit()
     except Exception:
         db.session.rollback()

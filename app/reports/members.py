@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, union_all
+from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from app.activities.models import (
     ATTENDED,
@@ -21,8 +22,11 @@ from app.org.models import Organization
 from app.points.models import MemberPoints
 from app.reports.services import local_year, month_starts, no_jit, report_org
 from app.timeutil import local_day, local_midnight
+from app.transfers.models import MemberContact, MobileMembership, MobileParticipation
 
 ABSENCE_FLAGS = (3, 5, 6)  # warnings at 3 and 5 months; at 6 treated as having left
+AWAY_MONTHS = 6  # away at one fixed place this long: 应转接组织关系
+LOST_MONTHS = 6  # no contact this long: 失联
 
 
 def _took_part(members=None):
@@ -102,9 +106,13 @@ def member_rows(scope_org: Organization, now: datetime, year: int) -> list[dict[
     ).all()
     excusals = _excusals(scope_org)
     today = local_day(now)
+    mobile = mobile_facts(scope_org, today)
     out = []
     for r in rows:
+        facts = mobile.get(r.id, {})
         since = local_day(r.last_part_at or r.created_at)
+        # a 参加活动 entry from a mobile member's host counts as taking part (rule 4)
+        since = max(since, facts.get("participated_on") or since)
         skipped, excused_now = excused_days(excusals.get(r.id, []), since, today)
         months = months_without(None, local_midnight(since + timedelta(days=skipped)), now)
         # the six-month rule (art. 28 of the 党章) is about Party members who are not excused
@@ -125,9 +133,89 @@ def member_rows(scope_org: Organization, now: datetime, year: int) -> list[dict[
                 else None,
                 "excused": excused_now,
                 "points": int(r.points),
+                **away_flags(facts, r.status, since, today),
             }
         )
     return out
+
+
+def last_took_part(member_ids: list[int], now: datetime) -> dict[int, date]:
+    """Per member: the day they last took part (attended, or on approved leave), or the day
+    they entered the system — the start of the six-month count."""
+    tp = _took_part(select(Member.id).where(Member.id.in_(member_ids)))
+    last = dict(
+        db.session.execute(
+            select(tp.c.member_id, func.max(Activity.starts_at))
+            .join(Activity, Activity.id == tp.c.activity_id)
+            .where(Activity.status == "published", Activity.starts_at <= now)
+            .group_by(tp.c.member_id)
+        ).all()
+    )
+    created = db.session.execute(
+        select(Member.id, Member.created_at).where(Member.id.in_(member_ids))
+    ).all()
+    return {m: local_day(last.get(m) or at) for m, at in created}
+
+
+def mobile_facts(scope_org: Organization, today: date) -> dict[int, dict[str, Any]]:
+    """Per member of a subtree: the last host 参加活动 entry, the last recorded contact, and the
+    mobile registration covering today (where they are, since when)."""
+    members = (
+        select(Member.id)
+        .join(Organization, Organization.id == Member.org_id)
+        .where(Organization.path.like(scope_org.path + "%"))
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for member_id, day in db.session.execute(
+        select(MobileParticipation.member_id, func.max(MobileParticipation.held_on))
+        .where(MobileParticipation.member_id.in_(members), MobileParticipation.held_on <= today)
+        .group_by(MobileParticipation.member_id)
+    ).all():
+        out.setdefault(member_id, {})["participated_on"] = day
+    for member_id, day in db.session.execute(
+        select(MemberContact.member_id, func.max(MemberContact.contacted_on))
+        .where(MemberContact.member_id.in_(members), MemberContact.contacted_on <= today)
+        .group_by(MemberContact.member_id)
+    ).all():
+        out.setdefault(member_id, {})["contacted_on"] = day
+    host = aliased(Organization)
+    for m in db.session.execute(
+        select(MobileMembership, host.name.label("host_org_name"))
+        .outerjoin(host, host.id == MobileMembership.host_org_id)
+        .where(
+            MobileMembership.member_id.in_(members),
+            MobileMembership.from_on <= today,
+            or_(MobileMembership.to_on.is_(None), MobileMembership.to_on >= today),
+        )
+        .order_by(MobileMembership.from_on)
+    ).all():
+        facts = out.setdefault(m[0].member_id, {})
+        facts["away_since"] = m[0].from_on
+        facts["away_at"] = m.host_org_name or m[0].host_name
+        facts["away_place"] = m[0].place
+    return out
+
+
+def whole_months(start: date, end: date) -> int:
+    """Whole months from `start` to `end` (as the six-month rule counts them)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return max(0, months - (1 if end.day < start.day else 0))
+
+
+def away_flags(facts: dict[str, Any], status: str, took_part: date, today: date) -> dict:
+    """A member's mobile place, 应转接组织关系 (at one fixed place ≥ 6 months) and 失联 (no
+    recorded contact, attendance or host entry for 6 months), beside the absence flag."""
+    contact = max(took_part, facts.get("contacted_on") or took_part)
+    party = status in PARTY_STATUSES
+    since = facts.get("away_since")
+    return {
+        "away_at": facts.get("away_at"),
+        "away_place": facts.get("away_place"),
+        "away_since": since,
+        "transfer_due": bool(party and since and whole_months(since, today) >= AWAY_MONTHS),
+        "last_contact": facts.get("contacted_on"),
+        "lost_contact": bool(party and whole_months(contact, today) >= LOST_MONTHS),
+    }
 
 
 def _excusals(scope_org: Organization) -> dict[int, list[tuple]]:

@@ -184,6 +184,18 @@ class MemberRowSchema(ma.Schema):
     study_hours = ma.fields.Float(metadata={"description": "this year; the target is 32"})
     dues_unpaid_months = ma.fields.Integer(metadata={"description": "closed months unpaid"})
     dues_flag = ma.fields.Integer(allow_none=True, metadata={"description": "3, 5 or 6 (dues)"})
+    away_at = ma.fields.String(allow_none=True, metadata={"description": "流动党员: where today"})
+    away_place = ma.fields.String(allow_none=True)
+    away_since = ma.fields.Date(allow_none=True)
+    transfer_due = ma.fields.Boolean(
+        metadata={"description": "应转接组织关系: away at one fixed place for 6 months or more"}
+    )
+    last_contact = ma.fields.Date(
+        allow_none=True, metadata={"description": "last recorded contact"}
+    )
+    lost_contact = ma.fields.Boolean(
+        metadata={"description": "失联: no contact, attendance or host entry for 6 months"}
+    )
 
 
 class MembersReportSchema(ma.Schema):

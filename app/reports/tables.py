@@ -121,7 +121,22 @@ def _grid_cell(items: list[dict[str, Any]]) -> str:
 def members(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
     """One line per member."""
     flag = {3: "满3个月", 5: "满5个月", 6: "满6个月（视为自行脱党）", None: ""}
-    rows = [{**r, "flag": flag[r["absence_flag"]]} for r in report["rows"]]
+    rows = [
+        {
+            **r,
+            "flag": flag[r["absence_flag"]],
+            "away": "、".join(
+                t
+                for t in (
+                    r.get("away_at") and f"流动在{r['away_at']}",
+                    r.get("transfer_due") and "应转接组织关系",
+                    r.get("lost_contact") and "失联",
+                )
+                if t
+            ),
+        }
+        for r in report["rows"]
+    ]
     columns = [
         Column("姓名", "name", 10),
         Column("身份", "status_label", 12),
@@ -133,6 +148,7 @@ def members(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]
         Column("积分", "points", 8),
         Column("学习时长(小时)", "study_hours", 14, "0.0"),
         Column("连续未交党费(月)", "dues_unpaid_months", 16),
+        Column("流动与联系", "away", 24),
     ]
     title = f"{report['org_name']} {report['year']}年党员组织生活情况"
     return name(report, "党员组织生活情况", f"{report['year']}年"), title, columns, rows

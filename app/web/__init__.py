@@ -21,6 +21,7 @@ def register_web(app: Flask) -> None:
         member,
         member_ledgers,
         member_requests,
+        member_transfers,
         screen,
     )
 
