@@ -318,6 +318,7 @@ SUMMARIES = {
     "DELETE /api/mp/v1/devices/{device_id}": "退出某台设备的登录",
     # 小程序：表决与问卷
     "GET /api/mp/v1/votes/open": "进行中的表决（我有表决权的）",
+    "GET /api/mp/v1/votes": "我的表决：进行中的及近30天已结束的（含结果）",
     "POST /api/mp/v1/votes/{vote_id}/ballot": "投票（无记名，限一次）",
     "GET /api/mp/v1/surveys": "待填写的问卷",
     "POST /api/mp/v1/surveys/{survey_id}/answers": "填写问卷（限一次）",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 
 import marshmallow as ma
@@ -26,6 +26,17 @@ def sane_time(value: datetime) -> None:
         raise ma.ValidationError("时间超出范围") from exc
     if not EARLIEST <= utc < LATEST:
         raise ma.ValidationError("时间须在2000年至2100年之间")
+
+
+def sane_day(value: date) -> None:
+    """Between 1900 and 2100."""
+    if not date(1900, 1, 1) <= value < date(2100, 1, 1):
+        raise ma.ValidationError("日期须在1900年至2100年之间")
+
+
+def day_field(**kw) -> ma.fields.Date:
+    """A date within sane bounds."""
+    return ma.fields.Date(validate=sane_day, **kw)
 
 
 def id_field(**kw) -> ma.fields.Integer:

@@ -38,6 +38,14 @@ def open_votes():
     return [results.view(p, v) for v in mine]
 
 
+@blp.route("/votes", methods=["GET"])
+@blp.response(200, VoteSchema(many=True))
+@access(Access.MEMBER)
+def my_votes():
+    """My votes: the open ones where I am an elector, and results closed in the last 30 days."""
+    return results.member_votes(current_principal(), utcnow())
+
+
 @blp.route("/votes/<int:vote_id>/ballot", methods=["POST"])
 @blp.arguments(BallotSchema)
 @blp.response(201, VoteSchema)

@@ -136,6 +136,14 @@ ROUTES = [
     # the member app is page shells without data (their scripts read the API with the member's
     # token); the scanned links check their own token and render a page either way
     *[R("GET", rule, "*", path=lambda w, v: {"item_id": w.item["A"].id}) for rule in MEMBER_PAGES],
+    R("GET", "/m/votes", "*"),
+    R("GET", "/m/votes/<int:vote_id>", "*", path=lambda w, v: {"vote_id": w.vote["A"].id}),
+    R(
+        "GET",
+        "/m/surveys/<int:survey_id>",
+        "*",
+        path=lambda w, v: {"survey_id": w.survey["A"].id},
+    ),
     R("GET", "/c/<token>", "*", path=lambda w, v: {"token": w.token["A"]}),
     R("GET", "/i/<code>", "*", path=lambda w, v: {"code": "ABCDEFGH"}),
     # the screen pages answer only to their own signed screen token (tests/test_screen.py):
@@ -813,6 +821,7 @@ ROUTES = [
     R("POST", "/api/v1/surveys/<int:survey_id>/close", SCOPED, variants=("A", "B"), path=survey),
     # the member's part in votes and surveys on the mini-program surface (issue 20)
     R("GET", "/api/mp/v1/votes/open", MEMBERS),
+    R("GET", "/api/mp/v1/votes", MEMBERS),
     R(
         "POST",
         "/api/mp/v1/votes/<int:vote_id>/ballot",

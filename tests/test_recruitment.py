@@ -236,3 +236,55 @@ def test_reminders_once_per_cause(app, park, make_member):
         select(Notification).where(Notification.kind == "recruitment_due")
     ).all()
     assert [(n.member_id, n.day) for n in notes] == [(park.secretary_a.id, date(2026, 2, 10))]
+
+
+def test_an_extension_moves_the_conversion_reminder_to_the_new_day(app, client, park, make_member):
+    """Both admitted 2025-12-15 (year ends 2026-12-15, told a month ahead: 2026-11-15). One is
+    extended to 2027-06-15: told on 2027-05-16 (30 days ahead), once — never on the old day."""
+    from datetime import UTC, datetime
+
+    def probationer(name):
+        person = make_member(park.branch_a, name=name, status="probationary")
+        person.probation_started_on = date(2025, 12, 15)
+        row = Applicant(
+            member_id=person.id,
+            org_id=park.branch_a.id,
+            stage="probationary",
+            birth_date=date(1990, 1, 1),
+            applied_on=date(2023, 1, 1),
+            admitted_on=date(2025, 12, 15),
+        )
+        db.session.add(row)
+        db.session.commit()
+        return person.id, row.id
+
+    extended, aid = probationer("延长预备期")
+    regular, _ = probationer("按期转正")
+    h = park.headers.secretary_a
+    r = _step(client, h, aid, "extend", "2026-10-20", until="2027-06-15")
+    assert r.status_code == 200 and r.json["extended_until"] == "2027-06-15"
+
+    def told(member_id):
+        db.session.commit()
+        return [
+            (n.day, n.data["due_on"])
+            for n in db.session.scalars(
+                select(Notification).where(Notification.kind == "conversion_due")
+            )
+            if n.data["member_id"] == member_id
+        ]
+
+    def at(day):  # noon in Shanghai, after the rule's 09:00
+        return datetime(day.year, day.month, day.day, 4, tzinfo=UTC)
+
+    run_due(at(date(2026, 11, 14)))
+    assert told(regular) == [] and told(extended) == []
+    for day in (date(2026, 11, 15), date(2026, 12, 1), date(2026, 12, 15)):
+        run_due(at(day))
+    assert told(regular) == [(date(2026, 11, 15), "2026-12-15")]  # the old day: not extended
+    assert told(extended) == []
+    run_due(at(date(2027, 5, 15)))
+    assert told(extended) == []
+    for day in (date(2027, 5, 16), date(2027, 5, 17), date(2027, 6, 15)):
+        run_due(at(day))
+    assert told(extended) == [(date(2027, 5, 16), "2027-06-15")]  # exactly once

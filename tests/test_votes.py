@@ -355,3 +355,37 @@ def test_members_find_and_cast_on_the_mini_program_surface(client, park, meeting
         f"/api/mp/v1/votes/{vid}/ballot", json={"choice": "no"}, headers=auth_headers(e[0])
     )
     assert r.status_code == 201 and r.json["my_channel"] == "app"
+
+
+def test_my_votes_list_open_then_result_for_thirty_days(client, park, meeting, auth_headers):
+    """/api/mp/v1/votes: a draft is not listed; open without a result; closed with it; gone
+    31 days after the close; never to a probationary member or another branch."""
+    e, h = meeting.electors, park.headers.secretary_a
+    vid = create(client, park, meeting.activity, title="通过年度计划")
+    mine = client.get("/api/mp/v1/votes", headers=auth_headers(e[0]))
+    assert mine.status_code == 200 and mine.json == []
+    attend(meeting.activity, e[:6])
+    client.post(f"/api/v1/votes/{vid}/open", headers=h)
+    listed = client.get("/api/mp/v1/votes", headers=auth_headers(e[0])).json
+    assert [(v["id"], v["status"], v["result"], v["my_channel"]) for v in listed] == [
+        (vid, "open", None, None)
+    ]
+    for m in e[:6]:
+        assert vote_as(client, auth_headers, m, vid, choice="yes").status_code == 201
+    again = vote_as(client, auth_headers, e[0], vid, choice="no")
+    assert again.status_code == 409 and again.json["error"]["code"] == "vote.already_voted"
+    assert client.post(f"/api/v1/votes/{vid}/close", headers=h).status_code == 200
+    (row,) = client.get("/api/mp/v1/votes", headers=auth_headers(e[0])).json
+    # 10 expected, 6 yes: 6 > 5 passes
+    assert row["my_channel"] == "app"
+    assert row["result"] == {"ballots_cast": 6, "yes": 6, "no": 0, "abstain": 0, "passed": True}
+    assert client.get("/api/mp/v1/votes", headers=auth_headers(meeting.prob)).json == []
+    assert client.get("/api/mp/v1/votes", headers=park.headers.member_b).json == []
+    from app.votes import results
+    from app.votes.models import Vote
+
+    member = db.session.get(type(e[0]), e[0].id)
+    closed_at = db.session.get(Vote, vid).closed_at
+    p = SimpleNamespace(member=member, member_id=member.id)
+    assert [v["id"] for v in results.member_votes(p, closed_at + timedelta(days=30))] == [vid]
+    assert results.member_votes(p, closed_at + timedelta(days=30, seconds=1)) == []

@@ -311,8 +311,11 @@ def study_evening(now: datetime) -> list[Reminder]:
 
 def conversion_due(now: datetime) -> list[Reminder]:
     """From 09:00: tell the branch's secretaries a month ahead that a probationary member's
-    year of probation ends (转正 is to be discussed), once per member and due day."""
+    year of probation ends (转正 is to be discussed), once per member and due day. An
+    extended probation (recruitment's `extend`) ends on its new day: the reminder moves
+    there (its cause names the day, so the old day's never fires for it)."""
     from app.members.services import full_due_on
+    from app.recruitment.models import Applicant
 
     today = local_day(now)
     if now < _at(today, 9):
@@ -325,9 +328,20 @@ def conversion_due(now: datetime) -> list[Reminder]:
             Member.probation_started_on <= today - timedelta(days=365 - CONVERSION_NOTICE_DAYS),
         )
     ).all()
+    extended = dict(
+        db.session.execute(
+            select(Applicant.member_id, Applicant.extended_until).where(
+                Applicant.member_id.in_([m.id for m in rows]),
+                Applicant.stage == "probationary",
+                Applicant.extended_until.is_not(None),
+            )
+        ).all()
+        if rows
+        else []
+    )
     out = []
     for m in rows:
-        due = full_due_on(m)
+        due = extended.get(m.id) or full_due_on(m)
         if due is None or not (today <= due <= today + timedelta(days=CONVERSION_NOTICE_DAYS)):
             continue
         org = m.org.parent if m.org.type == "group" and m.org.parent else m.org

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import marshmallow as ma
 from marshmallow import validate
 
@@ -11,17 +9,7 @@ from app.activities.schemas import id_field
 from app.recruitment.models import JOB_CATEGORIES
 from app.recruitment.models import STAGE_LABELS as STAGE_LABEL
 from app.recruitment.services import STEPS
-
-
-def sane_day(value: date) -> None:
-    """Between 1900 and 2100."""
-    if not date(1900, 1, 1) <= value < date(2100, 1, 1):
-        raise ma.ValidationError("日期须在1900年至2100年之间")
-
-
-def day_field(**kw) -> ma.fields.Date:
-    """A date within sane bounds."""
-    return ma.fields.Date(validate=sane_day, **kw)
+from app.schemas import day_field, sane_day  # noqa: F401 — shared with the reviews
 
 
 class ApplicantCreateSchema(ma.Schema):

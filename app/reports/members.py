@@ -21,6 +21,7 @@ from app.members.models import PARTY_STATUSES, STATUS_LABELS, Member, MemberExcu
 from app.org.models import Organization
 from app.points.models import MemberPoints
 from app.reports.services import local_year, month_starts, no_jit, report_org
+from app.reviews.summary import member_year_grades
 from app.timeutil import local_day, local_midnight
 from app.transfers.models import MemberContact, MobileMembership, MobileParticipation
 
@@ -56,7 +57,8 @@ def months_without(last: datetime | None, since: datetime, now: datetime) -> int
 
 
 def member_rows(scope_org: Organization, now: datetime, year: int) -> list[dict[str, Any]]:
-    """Per member of a subtree: attended this year, last attendance, months without, points."""
+    """Per member of a subtree: attended this year, last attendance, months without, points,
+    and the year's 民主评议 grade."""
     # only the subtree's members: a branch's list must not aggregate the whole city
     tp = _took_part(
         select(Member.id)
@@ -105,6 +107,7 @@ def member_rows(scope_org: Organization, now: datetime, year: int) -> list[dict[
         .order_by(Organization.path, Member.id)
     ).all()
     excusals = _excusals(scope_org)
+    grades = member_year_grades(scope_org.path, year)
     today = local_day(now)
     mobile = mobile_facts(scope_org, today)
     out = []
@@ -134,6 +137,8 @@ def member_rows(scope_org: Organization, now: datetime, year: int) -> list[dict[
                 "excused": excused_now,
                 "points": int(r.points),
                 **away_flags(facts, r.status, since, today),
+                "review_grade": grades.get(r.id, {}).get("grade"),
+                "review_correction_deadline": grades.get(r.id, {}).get("correction_deadline"),
             }
         )
     return out

@@ -181,6 +181,12 @@ class MemberRowSchema(ma.Schema):
     )
     excused = ma.fields.Boolean(metadata={"description": "excused by the level above today"})
     points = ma.fields.Integer()
+    review_grade = ma.fields.String(
+        allow_none=True, metadata={"description": "the year's 民主评议 grade (none yet: null)"}
+    )
+    review_correction_deadline = ma.fields.Date(
+        allow_none=True, metadata={"description": "限期改正 deadline of a failing grade"}
+    )
     study_hours = ma.fields.Float(metadata={"description": "this year; the target is 32"})
     dues_unpaid_months = ma.fields.Integer(metadata={"description": "closed months unpaid"})
     dues_flag = ma.fields.Integer(allow_none=True, metadata={"description": "3, 5 or 6 (dues)"})
@@ -296,6 +302,18 @@ class StarRowSchema(ma.Schema):
     final = ma.fields.Boolean()
     reason = ma.fields.String(allow_none=True)
     set_at = LocalDateTime(allow_none=True)
+    review_status = ma.fields.String(
+        metadata={"description": "the year's 民主评议: none, open or closed"}
+    )
+    review_completed = ma.fields.Boolean(
+        metadata={"description": "closed with every member graded; else its item is not met"}
+    )
+    review_excellent_share = ma.fields.Float(
+        allow_none=True, metadata={"description": "share of the best grade (优秀) among graded"}
+    )
+    review_failing_share = ma.fields.Float(
+        allow_none=True, metadata={"description": "share of the failing grade (不合格)"}
+    )
 
 
 class StarBoardSchema(ma.Schema):

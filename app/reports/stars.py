@@ -4,8 +4,11 @@ score = 10 × (w_compliance × compliance + w_attendance × attendance + w_study
 compliance is the share of requirements met among those whose period has closed this year
 (1.0 when none has closed yet), attendance the year's attendance rate, and study the share of
 members who studied at least once this year. Weights come from STAR_WEIGHTS and are
-normalised. The committee (a managing role above the branch, or an admin) may set the final
-stars with a reason; every change is written to the audit log.
+normalised. The yearly 民主评议党员 item counts as met only when the meeting was held *and*
+the year's review round is completed (closed, every member reviewed graded): a branch that
+has not completed its review cannot reach full marks; the board shows the shares of the
+best (优秀) and the failing (不合格) grades. The committee (a managing role above the
+branch, or an admin) may set the final stars with a reason; every change is audited.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from app.org.services import get_org
 from app.reports.models import StarRating
 from app.reports.services import Scope, attendance_report, compliance_report
 from app.reports.study import study_report
+from app.reviews.summary import NO_REVIEW, branch_summaries
 
 BANDS = ((10, "优秀"), (8, "良好"), (6, "合格"), (0, "待提升"))
 
@@ -66,12 +70,15 @@ def star_board(scope_org: Organization, year: int, now: datetime) -> dict[str, A
             )
         )
     }
+    reviews = branch_summaries([b["org_id"] for b in compliance["branches"]], year)
     w = _weights()
     rows = []
     for branch in compliance["branches"]:
+        review = reviews.get(branch["org_id"], NO_REVIEW)
         items = [i for m in branch["months"] for i in m["items"]]
-        met = sum(1 for i in items if i["status"] == "met")
-        closed = sum(1 for i in items if i["status"] in ("met", "missed"))
+        statuses = [_item_status(i, review) for i in items]
+        met = statuses.count("met")
+        closed = met + statuses.count("missed")
         parts = {
             "compliance": met / closed if closed else 1.0,
             "attendance": attendance.get(branch["org_id"], {}).get("rate") or 0.0,
@@ -93,6 +100,10 @@ def star_board(scope_org: Organization, year: int, now: datetime) -> dict[str, A
                 "final": final is not None,
                 "reason": final.reason if final else None,
                 "set_at": final.set_at if final else None,
+                "review_status": review["status"],
+                "review_completed": review["completed"],
+                "review_excellent_share": review["excellent_share"],
+                "review_failing_share": review["failing_share"],
             }
         )
     return {
@@ -102,6 +113,14 @@ def star_board(scope_org: Organization, year: int, now: datetime) -> dict[str, A
         "weights": w,
         "rows": rows,
     }
+
+
+def _item_status(item: dict[str, Any], review: dict[str, Any]) -> str:
+    """A compliance item's status for the stars: a held 民主评议 meeting without a completed
+    review round is not met."""
+    if item["type"] == "democratic_review" and item["status"] == "met" and not review["completed"]:
+        return "missed"
+    return item["status"]
 
 
 def _today(now: datetime) -> date:

@@ -146,6 +146,7 @@ def members(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]
         Column("连续未参加(月)", "months_without_attendance", 14),
         Column("预警", "flag", 10),
         Column("积分", "points", 8),
+        Column("民主评议", "review_grade", 10),
         Column("学习时长(小时)", "study_hours", 14, "0.0"),
         Column("连续未交党费(月)", "dues_unpaid_months", 16),
         Column("流动与联系", "away", 24),
@@ -171,10 +172,21 @@ def study(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
 
 def stars(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
     """One line per branch."""
-    rows = [{**r, "final_label": "是" if r["final"] else "否"} for r in report["rows"]]
+    review = {"none": "未开展", "open": "进行中", "closed": "未评完"}
+    rows = [
+        {
+            **r,
+            "final_label": "是" if r["final"] else "否",
+            "review_label": "已完成" if r["review_completed"] else review[r["review_status"]],
+        }
+        for r in report["rows"]
+    ]
     columns = [
         Column("支部", "org_name", 28),
         Column("三会一课完成率", "compliance", 14, "0.0%"),
+        Column("民主评议", "review_label", 10),
+        Column("优秀比例", "review_excellent_share", 10, "0.0%"),
+        Column("不合格比例", "review_failing_share", 10, "0.0%"),
         Column("出勤率", "attendance", 10, "0.0%"),
         Column("学习参与率", "study", 12, "0.0%"),
         Column("综合得分", "score", 10, "0.00"),

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.activities.schemas import id_field
-from app.recruitment.schemas import day_field
+from app.schemas import day_field
 
 GRADE = validate.Length(min=1, max=16)
 

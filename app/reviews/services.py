@@ -4,7 +4,7 @@ branch's decisions and the follow-up of a failing grade (限期改正, at most o
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import literal, or_, select
@@ -17,7 +17,6 @@ from app.errors import APIError, forbidden, not_found
 from app.extensions import db
 from app.members.models import PARTY_STATUSES, Member
 from app.org.models import Organization
-from app.recruitment.rules import months_after
 from app.reviews.models import (
     DEFAULT_GRADES,
     ReviewDecision,
@@ -26,6 +25,14 @@ from app.reviews.models import (
     ReviewSelf,
 )
 from app.timeutil import local_day
+
+
+def a_year_after(day: date) -> date:
+    """The same day a year later (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
 
 
 def _round(round_id: int) -> ReviewRound:
@@ -307,7 +314,7 @@ def follow_up(
     if d is None or d.grade != row.grades[-1]:
         raise APIError(409, "review.not_failing", f"只有评为“{row.grades[-1]}”的党员需要限期改正")
     deadline = data["correction_deadline"]
-    latest = months_after(d.decided_on, 12)
+    latest = a_year_after(d.decided_on)
     if not d.decided_on <= deadline <= latest:
         raise APIError(
             409,

@@ -3,18 +3,18 @@ written from an election's result (roles with their term: since / until history)
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, literal, or_, select
 
 from app.activities.services import get_activity
 from app.audit import services as audit
 from app.auth import Principal
-from app.errors import APIError, not_found
+from app.errors import APIError, forbidden, not_found
 from app.extensions import db
 from app.members.models import STATUS_LABELS
-from app.org.models import COMMITTEE_ROLES, ROLE_LABELS, OrgRole
+from app.org.models import COMMITTEE_ROLES, ROLE_LABELS, Organization, OrgRole
 from app.org.services import COMMITTEE_TERM_YEARS
 from app.reports.exports import Column, export
 from app.votes import services
@@ -86,6 +86,35 @@ def list_votes(principal: Principal, activity_id: int) -> list[dict[str, Any]]:
         select(Vote).where(Vote.activity_id == activity.id).order_by(Vote.id)
     ).all()
     return [view(principal, v) for v in votes]
+
+
+RECENT_DAYS = 30  # how long a closed vote's result stays on the member's list
+
+
+def member_votes(principal: Principal, now: datetime) -> list[dict[str, Any]]:
+    """The member's votes: open ones where they are an elector, and those closed within the
+    last 30 days (with their result), newest first."""
+    member = principal.member
+    if member is None:
+        raise forbidden("只有党员本人可以投票")
+    since = now - timedelta(days=RECENT_DAYS)
+    votes = db.session.scalars(
+        select(Vote)
+        .join(Organization, Organization.id == Vote.org_id)
+        .where(
+            literal(member.org.path).like(Organization.path + "%"),
+            or_(Vote.status == "open", and_(Vote.status == "closed", Vote.closed_at >= since)),
+        )
+        .order_by(Vote.id.desc())
+    ).all()
+    electorates: dict[int, set[int]] = {}
+    out = []
+    for v in votes:
+        if v.activity_id not in electorates:
+            electorates[v.activity_id] = services.electorate_ids(v.activity)
+        if member.id in electorates[v.activity_id]:
+            out.append(view(principal, v))
+    return out
 
 
 def turnout(principal: Principal, vote_id: int) -> list[dict[str, Any]]:

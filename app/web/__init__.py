@@ -19,6 +19,7 @@ def register_web(app: Flask) -> None:
     from app.web import (  # noqa: F401 — each attaches its blueprint
         console,
         member,
+        member_democracy,
         member_ledgers,
         member_requests,
         member_transfers,

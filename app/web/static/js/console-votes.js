@@ -1,4 +1,5 @@
-/* 党员大会表决: pick a 党员大会, prepare a vote (a motion, an admission or a confirmation),
+/* 党员大会表决: pick a 党员大会, prepare a vote (a motion, an admission, a confirmation, or a
+ * committee election with more candidates than seats),
  * enter absentees' written opinions before it opens, open it (the server checks the quorum),
  * close it and read the count; export the record. Members vote from their phones. */
 (function () {
@@ -48,9 +49,11 @@
       var people = page.items.map(function (m) { return [String(m.id), m.name]; });
       // keep what the secretary already picked (this answer may come after her choice)
       ui.fillSelect($("vote-subject"), people, $("vote-subject").value || null);
-      ui.fillSelect($("vote-written-member"), page.items.filter(function (m) {
+      var full = page.items.filter(function (m) {
         return m.status === "full";
-      }).map(function (m) { return [String(m.id), m.name]; }), $("vote-written-member").value || null);
+      }).map(function (m) { return [String(m.id), m.name]; });
+      ui.fillSelect($("vote-written-member"), full, $("vote-written-member").value || null);
+      ui.fillSelect($("vote-candidates"), full);
     }, function () {});
   }
 
@@ -58,6 +61,12 @@
     var r = vote.result;
     if (!r) {
       return vote.status === "open" ? "投票中，结束后公布结果" : "未开始";
+    }
+    if (vote.kind === "election") {
+      return "应到 " + vote.expected_voters + " 人，实到 " + vote.present_voters + " 人，收回 " +
+        r.ballots_cast + " 张选票：" + vote.candidates.map(function (c) {
+          return c.name + " " + c.votes + " 票" + (c.elected ? "（当选）" : "");
+        }).join("，") + (r.passed ? "" : " —— 尚有名额未选出");
     }
     return "应到 " + vote.expected_voters + " 人，实到 " + vote.present_voters + " 人，收回 " +
       r.ballots_cast + " 票：赞成 " + r.yes + "，反对 " + r.no + "，弃权 " + r.abstain + " —— " +
@@ -70,7 +79,9 @@
     var main = make("div", "wb-row-main");
     main.appendChild(make("b", "wb-row-name", vote.title));
     main.appendChild(make("span", "wb-row-sub", vote.kind_label + " · " + vote.status_label +
-      (vote.subject_name ? " · 对象：" + vote.subject_name : "")));
+      (vote.subject_name ? " · 对象：" + vote.subject_name : "") +
+      (vote.kind === "election" ? " · 应选 " + vote.seats + " 人，候选人 " +
+        vote.candidates.map(function (c) { return c.name; }).join("、") : "")));
     var result = make("span", "wb-row-sub vote-result", resultText(vote));
     if (vote.result) {
       result.classList.add(vote.result.passed ? "is-ok" : "is-bad");
@@ -93,7 +104,7 @@
       act("开始表决", "/api/v1/votes/" + vote.id + "/open", "表决已开始，请党员在手机上投票");
     } else if (vote.status === "open") {
       act("结束并计票", "/api/v1/votes/" + vote.id + "/close", "已计票");
-    } else if (vote.kind !== "election") {
+    } else {
       var out = ui.button("导出结果", "small-button");
       out.addEventListener("click", function () {
         ui.busy(out, function () {
@@ -142,10 +153,14 @@
   $("vote-meeting").addEventListener("change", loadVotes);
   function autoTitle() {
     var kind = $("vote-kind").value;
-    $("vote-subject-field").hidden = kind === "motion";
+    var election = kind === "election";
+    $("vote-subject-field").hidden = kind === "motion" || election;
+    $("vote-seats-field").hidden = !election;
+    $("vote-candidates-field").hidden = !election;
+    $("vote-election-hint").hidden = !election;
     if (!$("vote-title").value || $("vote-title").dataset.auto === "1") {
       var subject = $("vote-subject").selectedOptions[0];
-      $("vote-title").value = kind === "motion" ? "" :
+      $("vote-title").value = kind === "motion" ? "" : election ? "选举产生新一届支部委员会" :
         (kind === "admission" ? "接收" : "同意") + (subject ? subject.textContent : "") +
         (kind === "admission" ? "同志为中共预备党员" : "同志按期转为中共正式党员");
       $("vote-title").dataset.auto = "1";
@@ -160,7 +175,12 @@
     var m = meeting();
     var kind = $("vote-kind").value;
     var body = { activity_id: m.id, kind: kind, title: $("vote-title").value.trim() };
-    if (kind !== "motion") {
+    if (kind === "election") {
+      body.seats = Number($("vote-seats").value);
+      body.candidate_ids = Array.prototype.map.call($("vote-candidates").selectedOptions, function (o) {
+        return Number(o.value);
+      });
+    } else if (kind !== "motion") {
       body.subject_member_id = Number($("vote-subject").value);
     }
     ui.busy($("vote-create"), function () {

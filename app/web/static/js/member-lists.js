@@ -92,7 +92,9 @@
       var counts = document.getElementById("counts");
       counts.textContent = "";
       [["参加组织生活", rep.attended + " 次"], ["最近一次", rep.last_attended_at ? api.when(rep.last_attended_at) : "暂无"],
-        ["学习积分", rep.points + " 分"]].forEach(function (pair) {
+        ["学习积分", rep.points + " 分"],
+        ["民主评议", rep.review_grade ? rep.review_grade + (rep.review_correction_deadline ?
+          "（限期改正至 " + rep.review_correction_deadline + "）" : "") : "尚未评议"]].forEach(function (pair) {
         counts.appendChild(el("dt", "", pair[0]));
         counts.appendChild(el("dd", "", pair[1]));
       });
