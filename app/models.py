@@ -24,6 +24,7 @@ from app.records.models import ActivityAttachment
 from app.recruitment.models import Applicant, ApplicantAssessment
 from app.reports.models import ClosedPeriod, FrozenFigure, StarRating
 from app.reviews.models import ReviewDecision, ReviewRating, ReviewRound, ReviewSelf
+from app.rooms.models import Booking, Room
 from app.study.models import (
     DailyQuiz,
     LessonAttempt,
@@ -57,6 +58,7 @@ __all__ = [
     "AttendanceRequest",
     "AuditLog",
     "Ballot",
+    "Booking",
     "CacheVersion",
     "ClosedPeriod",
     "DailyQuiz",
@@ -97,6 +99,7 @@ __all__ = [
     "ReviewRound",
     "ReviewSelf",
     "RevokedToken",
+    "Room",
     "SchedulerLease",
     "StarRating",
     "StudyDay",

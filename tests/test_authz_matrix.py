@@ -847,8 +847,9 @@ def _key(method: str, rule: str) -> str:
 def test_every_route_has_a_matrix_entry():
     app = make_app({"TESTING": True, "DATABASE_URL": "sqlite://"})
     from tests.authz_ledgers import LEDGER_ROUTES  # issue 19's routes, kept in their own module
+    from tests.authz_rooms import ROOM_ROUTES  # issue 21's rooms
 
-    declared = {_key(r.method, r.rule) for r in [*ROUTES, *LEDGER_ROUTES]}
+    declared = {_key(r.method, r.rule) for r in [*ROUTES, *LEDGER_ROUTES, *ROOM_ROUTES]}
     missing = sorted(
         _key(method, rule.rule)
         for rule in app.url_map.iter_rules()

@@ -22,6 +22,7 @@ def register_blueprints(api: Api) -> None:
         recruitment,
         reports,
         reviews,
+        rooms,
         screen,
         study,
         surveys,
@@ -49,6 +50,7 @@ def register_blueprints(api: Api) -> None:
         recruitment,
         reviews,
         surveys,
+        rooms,
     )
     for module in modules:
         api.register_blueprint(module.blp)
