@@ -29,6 +29,7 @@
     { page: "notices", href: "#/notices", label: "通知", who: "manager" },
     { page: "posts", href: "#/posts", label: "先锋岗", who: "manager" },
     { page: "ledger", href: "#/ledger", label: "企业台账", who: "committee" },
+    { page: "rooms", href: "#/rooms", label: "活动室", who: "manager" },
   ];
   var BRANCH_TYPES = { branch: true, group: true };
 
