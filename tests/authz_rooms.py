@@ -20,8 +20,8 @@ BOOKER = "secretary_a:A committee:AB admin:AB"  # the booking org's managers, or
 
 
 def _slot(w, v, hour):
-    day = local_day(w.now) + timedelta(days=8 + (v == "B"))
-    day += timedelta(days=(8 - day.isoweekday()) % 7)  # a Monday (or the Monday after for B)
+    day = local_day(w.now) + timedelta(days=8)
+    day += timedelta(days=(8 - day.isoweekday()) % 7 + (v == "B"))  # a Monday (B: the Tuesday)
     start = datetime.combine(day, time(hour), local_tz())
     return start, start + timedelta(hours=1)
 
