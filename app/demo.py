@@ -104,8 +104,16 @@ def seed_demo_park(
     from app.dues.demo import seed_demo_ledgers  # issue 19: a year of dues, notices, posts, visits
 
     ledgers_created = seed_demo_ledgers(PARK_NAME, now)
+    from app.rooms.demo import seed_demo_rooms  # issue 21: the centre's rooms, this week
+
+    rooms_created = seed_demo_rooms(PARK_NAME, now)
     return (
-        park_created or bool(rules_added) or activities_created or study_created or ledgers_created
+        park_created
+        or bool(rules_added)
+        or activities_created
+        or study_created
+        or ledgers_created
+        or rooms_created
     )
 
 

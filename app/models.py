@@ -24,6 +24,7 @@ from app.records.models import ActivityAttachment
 from app.recruitment.models import Applicant, ApplicantAssessment
 from app.reports.models import ClosedPeriod, FrozenFigure, StarRating
 from app.reviews.models import ReviewDecision, ReviewRating, ReviewRound, ReviewSelf
+from app.rooms.models import Booking, Room
 from app.servicedesk import accounts  # noqa: F401 — registers the staff identity kind "s:"
 from app.servicedesk.models import Request, RequestRating, StaffAccount, StaffInvite
 from app.study.models import (
@@ -66,6 +67,7 @@ __all__ = [
     "AttendanceRequest",
     "AuditLog",
     "Ballot",
+    "Booking",
     "CacheVersion",
     "ClosedPeriod",
     "DailyQuiz",
@@ -111,6 +113,7 @@ __all__ = [
     "ReviewRound",
     "ReviewSelf",
     "RevokedToken",
+    "Room",
     "SchedulerLease",
     "StaffAccount",
     "StaffInvite",

@@ -856,12 +856,13 @@ def _key(method: str, rule: str) -> str:
 def test_every_route_has_a_matrix_entry():
     app = make_app({"TESTING": True, "DATABASE_URL": "sqlite://"})
     from tests.authz_ledgers import LEDGER_ROUTES  # issue 19's routes, kept in their own module
+    from tests.authz_rooms import ROOM_ROUTES  # issue 21's rooms
     from tests.authz_servicedesk import SERVICEDESK_ROUTES  # issue 21's requests
     from tests.authz_transfers import TRANSFER_ROUTES  # issue 21's transfers and mobile members
 
     declared = {
         _key(r.method, r.rule)
-        for r in [*ROUTES, *LEDGER_ROUTES, *SERVICEDESK_ROUTES, *TRANSFER_ROUTES]
+        for r in [*ROUTES, *LEDGER_ROUTES, *SERVICEDESK_ROUTES, *TRANSFER_ROUTES, *ROOM_ROUTES]
     }
     missing = sorted(
         _key(method, rule.rule)

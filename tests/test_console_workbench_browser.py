@@ -154,7 +154,21 @@ def test_the_workbench_from_meeting_to_invite_cards(
         log_in(page, live_server, "secretary")
         nav = page.locator("#main-nav a")
         expect(nav).to_have_text(
-            ["概览", "活动", "学习", "题库", "党员", "表决", "发展党员", "党费", "通知", "先锋岗"]
+            [
+                "概览",
+                "活动",
+                "学习",
+                "题库",
+                "党员",
+                "表决",
+                "发展党员",
+                "党费",
+                "通知",
+                "先锋岗",
+                "诉求建言",
+                "组织关系",
+                "活动室",
+            ]
         )
         go(page, "活动")
         expect(page.locator("#act-list-view")).to_be_visible()
@@ -372,6 +386,9 @@ def test_the_workbench_from_meeting_to_invite_cards(
                 "通知",
                 "先锋岗",
                 "企业台账",
+                "诉求建言",
+                "组织关系",
+                "活动室",
             ]
         )
         go(page, "党员")

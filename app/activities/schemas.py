@@ -36,6 +36,33 @@ class NamedRefSchema(ma.Schema):
     name = ma.fields.String()
 
 
+class ActivityRoomSchema(ma.Schema):
+    """The room of the Party–masses centre an activity holds (its live booking)."""
+
+    booking_id = ma.fields.Integer()
+    room_id = ma.fields.Integer()
+    room_name = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "pending (awaiting approval) | approved"})
+    starts_at = LocalDateTime()
+    ends_at = LocalDateTime()
+
+
+class _RoomFields(ma.Schema):
+    room_id = id_field(
+        allow_none=True,
+        metadata={"description": "book this room for the activity's time; location from it"},
+    )
+    room_booking_id = id_field(
+        allow_none=True,
+        metadata={"description": "hold the activity in a slot booked beforehand"},
+    )
+    room_attendance = ma.fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=10_000),
+        metadata={"description": "people expected in the room (default: expected attendees)"},
+    )
+
+
 class ActivitySchema(ma.Schema):
     """An activity as shown, with its computed phase and check-in window."""
 
@@ -82,6 +109,11 @@ class ActivitySchema(ma.Schema):
     cancelled_at = LocalDateTime(allow_none=True)
     cancel_reason = ma.fields.String(allow_none=True)
     created_at = LocalDateTime()
+    room_booking = ma.fields.Nested(
+        ActivityRoomSchema,
+        allow_none=True,
+        metadata={"description": "set on a single activity's answers (not in lists)"},
+    )
 
 
 class _WindowFields(ma.Schema):
@@ -92,8 +124,9 @@ class _WindowFields(ma.Schema):
     late_after_minutes = ma.fields.Integer(allow_none=True, validate=MINUTES)
 
 
-class ActivityCreateSchema(_WindowFields):
-    """Fields to create an activity (window minutes default to the configuration)."""
+class ActivityCreateSchema(_WindowFields, _RoomFields):
+    """Fields to create an activity (window minutes default to the configuration); with
+    `room_id` or `room_booking_id` the location is the room's."""
 
     org_id = id_field(required=True)
     type = ma.fields.String(required=True, validate=validate.OneOf(ACTIVITY_TYPES))
@@ -121,8 +154,9 @@ class ActivityCreateSchema(_WindowFields):
             raise ma.ValidationError("结束时间须晚于开始时间", "ends_at")
 
 
-class ActivityUpdateSchema(_WindowFields):
-    """Fields that may change on an activity (all optional; `geofence: null` removes it)."""
+class ActivityUpdateSchema(_WindowFields, _RoomFields):
+    """Fields that may change on an activity (all optional; `geofence: null` removes it,
+    `room_id: null` gives the room back)."""
 
     type = ma.fields.String(validate=validate.OneOf(ACTIVITY_TYPES))
     title = ma.fields.String(validate=validate.Length(min=1, max=200))

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, false, or_, select, union
 from sqlalchemy.orm import aliased, selectinload
 
-from app.activities import expected, invitations
+from app.activities import expected, invitations, venue
 from app.activities.models import (
     ACTIVIST_TYPES,
     ACTIVITY_STATUS_LABELS,
@@ -256,6 +256,7 @@ def create_activity(principal: Principal, data: dict[str, Any], now: datetime) -
     invitations.apply_invitations(
         principal, activity, data.get("invited_org_ids") or [], data.get("invited_member_ids") or []
     )
+    venue.apply_room(principal, activity, data, now, lambda: len(expected_members(activity)))
     return activity
 
 
@@ -298,6 +299,7 @@ def update_activity(
     set_window(activity)
     activity.updated_at = now
     db.session.flush()
+    venue.apply_room(principal, activity, data, now, lambda: len(expected_members(activity)))
     return activity
 
 
@@ -337,6 +339,7 @@ def cancel_activity(principal: Principal, activity_id: int, reason: str, now: da
         reason=reason,
         now=now,
     )
+    venue.release(activity, reason, now)
     db.session.flush()
     return activity
 

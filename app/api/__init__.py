@@ -22,6 +22,7 @@ def register_blueprints(api: Api) -> None:
         recruitment,
         reports,
         reviews,
+        rooms,
         screen,
         servicedesk,
         study,
@@ -53,6 +54,7 @@ def register_blueprints(api: Api) -> None:
         surveys,
         servicedesk,
         transfers,
+        rooms,
     )
     for module in modules:
         api.register_blueprint(module.blp)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.activities import attendance, checkins, invitations, leave, qrcodes, roster, services
+from app.activities import (
+    attendance,
+    checkins,
+    invitations,
+    leave,
+    qrcodes,
+    roster,
+    services,
+    venue,
+)
 from app.activities.schemas import (
     ActivityCreateSchema,
     ActivityListArgsSchema,
@@ -106,6 +115,7 @@ def get_activity(activity_id):
     activity = services.get_readable_activity(principal, activity_id)
     if principal.can_manage_org(activity.org):
         invitations.attach_pending(activity)
+    venue.attach_room(activity)
     return services.decorate([activity], utcnow())[0]
 
 

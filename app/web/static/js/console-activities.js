@@ -253,7 +253,7 @@
     state.searchTimer = setTimeout(searchMembers, 300);
   });
 
-  function showForm(activity) {
+  function showForm(activity, query) {
     state.editing = activity || null;
     state.titleTouched = !!activity;
     clearInvitees();
@@ -299,6 +299,9 @@
       drawInvites(Number($("act-org").value), []);
     }
     $("act-form-back").href = activity ? "#/activities/" + activity.id : "#/activities";
+    if (window.ConsoleRoomPicker) { // console-rooms.js: the centre's rooms and own bookings
+      window.ConsoleRoomPicker.reset(activity, query || {});
+    }
   }
 
   function clearInvitees() {
@@ -336,6 +339,9 @@
     };
     if (!state.editing) {
       body.org_id = Number($("act-org").value);
+    }
+    if (window.ConsoleRoomPicker) {
+      window.ConsoleRoomPicker.addTo(body);
     }
     return body;
   }
@@ -380,11 +386,11 @@
 
   shell.page("activities", {
     root: $("page-activities"),
-    enter: function (parts) {
+    enter: function (parts, query) {
       var first = parts[0];
       if (first === "new") {
         show("act-form-view");
-        showForm(null);
+        showForm(null, query);
         $("act-type").focus();
         return;
       }

@@ -33,6 +33,7 @@
     { page: "requests", href: "#/requests", label: "诉求建言", who: "manager" },
     // 组织关系转接 and 流动党员 (issue 21)
     { page: "transfers", href: "#/transfers", label: "组织关系", who: "manager" },
+    { page: "rooms", href: "#/rooms", label: "活动室", who: "manager" },
   ];
   var BRANCH_TYPES = { branch: true, group: true };
 
