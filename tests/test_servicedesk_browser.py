@@ -21,7 +21,7 @@ PASSWORD = "password123"
 def _expect_timeout():
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=12_000)
+    expect.set_options(timeout=20_000)  # a shared, loaded CI machine
 
 
 @pytest.fixture
@@ -65,6 +65,7 @@ def test_staff_files_from_a_phone_and_rates_the_committee_answer(
     ):
         _console_login(pc, url)
         expect(pc.locator("#req-summary")).to_contain_text("收集合理化建议0条")
+        expect(pc.locator("#req-invite-save")).to_be_enabled()  # once the enterprises loaded
         pc.fill("#req-invite-name", "陈职工")
         pc.fill("#req-invite-phone", "13700000001")
         pc.click("#req-invite-save")

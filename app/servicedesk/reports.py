@@ -17,7 +17,7 @@ from app.extensions import db
 from app.org.models import Organization
 from app.reports.exports import TOTAL, Column
 from app.servicedesk.models import KIND_LABELS, KINDS, Request
-from app.servicedesk.services import is_overdue
+from app.servicedesk.services import overdue
 from app.timeutil import local_day, local_midnight
 
 FIGURES = ("received", "resolved", "overdue")
@@ -38,8 +38,11 @@ def report(principal: Principal, org_id: int | None, year: int, now: datetime) -
     """Per kind × month: received, resolved, overdue; totals; the summary line."""
     where, name = _scope(principal, org_id)
     start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
-    rows = db.session.scalars(
-        select(Request)
+    # plain columns, not ORM rows: a park-year of requests is counted without building objects
+    rows = db.session.execute(
+        select(
+            Request.kind, Request.status, Request.created_at, Request.answered_at, Request.due_on
+        )
         .join(Organization, Organization.id == Request.org_id)
         .where(
             where,
@@ -52,17 +55,17 @@ def report(principal: Principal, org_id: int | None, year: int, now: datetime) -
     )
     today = local_day(now)
     grid = {k: {f: [0] * 12 for f in FIGURES} for k in KINDS}
-    for r in rows:
-        cell = grid[r.kind]
-        created = local_day(r.created_at)
+    for kind, status, created_at, answered_at, due_on in rows:
+        cell = grid[kind]
+        created = local_day(created_at)
         if created.year == year:
             cell["received"][created.month - 1] += 1
-        if r.status == "resolved" and r.answered_at is not None:
-            answered = local_day(r.answered_at)
+        if status == "resolved" and answered_at is not None:
+            answered = local_day(answered_at)
             if answered.year == year:
                 cell["resolved"][answered.month - 1] += 1
-        if is_overdue(r, today):
-            late = r.due_on + timedelta(days=1)
+        if overdue(due_on, answered_at, today):
+            late = due_on + timedelta(days=1)
             if late.year == year:
                 cell["overdue"][late.month - 1] += 1
     kinds = [

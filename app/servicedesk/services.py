@@ -286,11 +286,16 @@ def rate(principal: Principal, request_id: int, data: dict[str, Any], now: datet
 
 def is_overdue(req: Request, today: date) -> bool:
     """Past its due date and not answered by then."""
-    if req.due_on is None:
+    return overdue(req.due_on, req.answered_at, today)
+
+
+def overdue(due_on: date | None, answered_at: datetime | None, today: date) -> bool:
+    """Past `due_on` and not answered by then (the report reads plain columns)."""
+    if due_on is None:
         return False
-    if req.answered_at is not None:
-        return local_day(req.answered_at) > req.due_on
-    return today > req.due_on
+    if answered_at is not None:
+        return local_day(answered_at) > due_on
+    return today > due_on
 
 
 def describe_many(rows: list[Request], principal: Principal, now: datetime) -> list[dict]:

@@ -192,7 +192,8 @@
         report();
         api.getJson("/api/v1/enterprises?per_page=100").then(function (page) {
           ui.fillSelect($("req-invite-ent"), page.items.map(function (e) { return [e.id, e.name]; }));
-        }, function () {});
+          $("req-invite-save").disabled = page.items.length === 0; // no enterprise yet: nothing to invite to
+        }, function (error) { ui.showError($("req-invite-error"), error); });
       }
     },
     reset: function () {
