@@ -216,11 +216,27 @@ def rush(server: bench.Server, tokens: list[str], item: int, concurrency: int) -
 @click.option("--sqlite", "sqlite_path", type=click.Path(dir_okay=False), default=None,
               help="a migrated SQLite file instead of PostgreSQL (smoke runs)")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="results directory")
-def main(members: int, workers: int, concurrency: int, sqlite_path: str | None, out: str | None):
+@click.option("--reuse", is_flag=True, help="keep the database, tokens and keys of the last run")
+def main(
+    members: int,
+    workers: int,
+    concurrency: int,
+    sqlite_path: str | None,
+    out: str | None,
+    reuse: bool,
+):
     """Generate, serve, calibrate, rush, calibrate again; print the JSON summary."""
     out_dir = Path(out) if out else bench.HERE / "out" / "rush"
     out_dir.mkdir(parents=True, exist_ok=True)
-    keys = {"SECRET_KEY": secrets.token_urlsafe(36), "JWT_SECRET_KEY": secrets.token_urlsafe(36)}
+    keys_file = out_dir / "secrets.json"
+    if reuse and keys_file.exists():
+        keys = json.loads(keys_file.read_text())
+    else:
+        keys = {
+            "SECRET_KEY": secrets.token_urlsafe(36),
+            "JWT_SECRET_KEY": secrets.token_urlsafe(36),
+        }
+        keys_file.write_text(json.dumps(keys))
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "DATABASE_URL"))},
         **keys,
@@ -238,18 +254,21 @@ def main(members: int, workers: int, concurrency: int, sqlite_path: str | None, 
     extra = {"burst": 10, "warmup": 5, "sample": members}
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     data_dir = out_dir / "data"
-    if sqlite_path:
-        url = f"sqlite:///{Path(sqlite_path).resolve()}"
+    url = f"sqlite:///{Path(sqlite_path).resolve()}" if sqlite_path else bench.pg_url(DB_NAME)
+    if reuse and (data_dir / "manifest.json").exists():
+        manifest = json.loads((data_dir / "manifest.json").read_text())
+    elif sqlite_path:
         manifest = bench.generate(env, None, Path(sqlite_path), size, data_dir, now, **extra)
     else:
-        url = bench.pg_url(DB_NAME)
         bench.recreate_database(DB_NAME)
         bench.migrate(env, url)
         manifest = bench.generate(env, url, None, size, data_dir, now, **extra)
     tokens = (data_dir / "tokens-sample.txt").read_text().split()
     if len(tokens) < members:
         raise click.ClickException(f"only {len(tokens)} member tokens generated")
-    server = bench.Server("rush", {**env, "DATABASE_URL": url}, workers, out_dir).start()
+    server = bench.Server("rush", {**env, "DATABASE_URL": url}, workers, out_dir)
+    server.start_seconds = 300
+    server.start()
     try:
         item = _publish_brief(server, manifest["users"]["city"])
         calibration_n = max(100, min(members, 5_000))
