@@ -268,8 +268,8 @@ def main(
         raise click.ClickException(f"only {len(tokens)} member tokens generated")
     server = bench.Server("rush", {**env, "DATABASE_URL": url}, workers, out_dir)
     server.start_seconds = 300
-    server.start()
     try:
+        server.start()
         item = _publish_brief(server, manifest["users"]["city"])
         calibration_n = max(100, min(members, 5_000))
         before = _healthz(server, calibration_n, concurrency)
