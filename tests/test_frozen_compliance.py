@@ -14,7 +14,7 @@ from app.reports import compliance, periods
 from app.reports.compliance import compliance_report
 from app.reports.frozen import frozen_items
 from app.reports.models import ClosedPeriod, FrozenCompliance, FrozenFigure
-from tests.test_reports import NOW, activity, at, mark
+from tests.test_reports import activity, at, mark
 
 MIGRATION_BEFORE = "1cd727773855"  # the head before frozen_compliance
 
