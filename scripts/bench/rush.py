@@ -217,6 +217,7 @@ def rush(server: bench.Server, tokens: list[str], item: int, concurrency: int) -
               help="a migrated SQLite file instead of PostgreSQL (smoke runs)")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="results directory")
 @click.option("--reuse", is_flag=True, help="keep the database, tokens and keys of the last run")
+@click.option("--offset", default=0, help="skip this many members of the sample (a --reuse run)")
 def main(
     members: int,
     workers: int,
@@ -224,6 +225,7 @@ def main(
     sqlite_path: str | None,
     out: str | None,
     reuse: bool,
+    offset: int,
 ):
     """Generate, serve, calibrate, rush, calibrate again; print the JSON summary."""
     out_dir = Path(out) if out else bench.HERE / "out" / "rush"
@@ -263,7 +265,7 @@ def main(
         bench.recreate_database(DB_NAME)
         bench.migrate(env, url)
         manifest = bench.generate(env, url, None, size, data_dir, now, **extra)
-    tokens = (data_dir / "tokens-sample.txt").read_text().split()
+    tokens = (data_dir / "tokens-sample.txt").read_text().split()[offset:]
     if len(tokens) < members:
         raise click.ClickException(f"only {len(tokens)} member tokens generated")
     server = bench.Server("rush", {**env, "DATABASE_URL": url}, workers, out_dir)
