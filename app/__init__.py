@@ -192,7 +192,10 @@ def _init_wechat(app: Flask) -> None:
 def _replica_engine_options(app: Flask) -> dict[str, Any]:
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
-        options = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 3}}
+        options = {"connect_args": {"connect_timeout": 3}}
+    # the replica keeps its ping (a report is no hot path): use_replica's checkout must find a
+    # replica that went down and leave the reports on the primary
+    options["pool_pre_ping"] = True
     return options
 
 

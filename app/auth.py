@@ -26,6 +26,7 @@ from flask_jwt_extended import (
     verify_jwt_in_request,
 )
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import RevokedToken, User
 from app.errors import APIError, envelope, forbidden
@@ -131,7 +132,12 @@ class Principal:
         if self.member_info is None:
             return None
         if "member" not in self._rows:
-            self._rows["member"] = db.session.get(Member, self.member_info.id)
+            # with its org in the same statement: /me, home and the pages show the org's name
+            self._rows["member"] = db.session.scalar(
+                select(Member)
+                .options(joinedload(Member.org))
+                .where(Member.id == self.member_info.id)
+            )
         return self._rows["member"]
 
     @property

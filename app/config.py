@@ -109,7 +109,9 @@ class Defaults:
     QUIZ_DAILY_QUESTIONS: int = 5  # questions drawn per member and day
     LEADERBOARD_TOP_N: int = 20  # default length of a leaderboard (at most 100)
     LEADERBOARD_CACHE_SECONDS: int = 5  # a top list is shared this long (0: never cached)
-    SCREEN_CACHE_SECONDS: int = 2  # the check-in screen's counts are shared this long per worker
+    SCREEN_CACHE_SECONDS: int = 2  # the check-in screen's counts are shared this long (Redis)
+    DB_POOL_RECYCLE_SECONDS: int = 1800  # PostgreSQL connections older than this are replaced
+    DB_POOL_PRE_PING: bool = False  # a round trip per checkout: only behind idle-killing proxies
     LOG_LEVEL: str = "INFO"
 
 
@@ -158,7 +160,11 @@ def _derive(app: Flask) -> None:
         cfg.setdefault(
             "SQLALCHEMY_ENGINE_OPTIONS",
             {
-                "pool_pre_ping": True,
+                # no ping per checkout (a round trip per request): connections are recycled
+                # before any idle timeout, and a connection found dead answers one 503
+                # (app.errors) while SQLAlchemy discards the rest of the worker's pool
+                "pool_pre_ping": cfg["DB_POOL_PRE_PING"],
+                "pool_recycle": cfg["DB_POOL_RECYCLE_SECONDS"],
                 "pool_size": 5,
                 "max_overflow": 5,
                 "pool_timeout": 5,

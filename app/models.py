@@ -22,7 +22,7 @@ from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, Poin
 from app.posts.models import Post, PostHolder
 from app.records.models import ActivityAttachment
 from app.recruitment.models import Applicant, ApplicantAssessment
-from app.reports.models import ClosedPeriod, FrozenFigure, StarRating
+from app.reports.models import ClosedPeriod, FrozenCompliance, FrozenFigure, StarRating
 from app.reviews.models import ReviewDecision, ReviewRating, ReviewRound, ReviewSelf
 from app.rooms.models import Booking, Room
 from app.servicedesk import accounts  # noqa: F401 — registers the staff identity kind "s:"
@@ -80,6 +80,7 @@ __all__ = [
     "Enterprise",
     "EnterpriseChange",
     "EnterpriseProfile",
+    "FrozenCompliance",
     "FrozenFigure",
     "InviteCode",
     "LessonAttempt",

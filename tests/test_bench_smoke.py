@@ -103,3 +103,37 @@ def test_generator_is_reproducible_from_its_seed(sqlite_template, tmp_path):
             ).fetchone()[0]
         )
     assert dumps[0] == dumps[1]
+
+
+RUSH = GENERATE.parent / "rush.py"
+
+
+def test_rush_benchmark_runs_at_a_tiny_size(sqlite_template, tmp_path):
+    """scripts/bench/rush.py end to end on SQLite (one gunicorn worker, 12 members): every
+    member's four requests are answered, /healthz is measured in the same run. No timing."""
+    import json
+    import subprocess
+
+    path = tmp_path / "rush.sqlite"
+    shutil.copy(sqlite_template, path)
+    out = tmp_path / "out"
+    args = ["--sqlite", str(path), "--members", "12", "--workers", "1", "--concurrency", "2"]
+    result = subprocess.run(
+        [sys.executable, str(RUSH), *args, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=RUSH.parents[2],
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    (written,) = out.glob("rush-*.json")
+    summary = json.loads(written.read_text())
+    rush = summary["rush"]
+    assert rush["members"] == 12 and rush["requests"] == 48
+    assert rush["errors"] == {} and rush["members_served_in_60_s"] <= 12
+    assert {s: v["n"] for s, v in rush["per_step"].items()} == dict.fromkeys(
+        ("home", "brief", "start", "complete"), 12
+    )
+    assert summary["healthz_before"]["requests"] == 100 and summary["healthz_before"]["errors"] == 0
+    assert summary["ratio_req_per_s_to_healthz"] > 0
+    assert summary["data"]["plan"]["members"] == 40  # 1.2 × 12, at least 40

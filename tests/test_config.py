@@ -30,7 +30,12 @@ def test_test_mapping_wins_over_environment(monkeypatch, tmp_path):
 def test_postgres_urls_use_psycopg3(tmp_path):
     app = create_app({"DATABASE_URL": "postgresql://u@127.0.0.1/db", "TESTING": True})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@127.0.0.1/db"
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is False and options["pool_recycle"] == 1800
+    pinged = create_app(
+        {"DATABASE_URL": "postgresql://u@127.0.0.1/db", "TESTING": True, "DB_POOL_PRE_PING": True}
+    )
+    assert pinged.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
 
 
 def test_default_database_is_sqlite_in_instance():

@@ -162,3 +162,34 @@ def test_path_ids_are_documented_as_bounded_integers(client):
     spec = client.get("/api/openapi.json").json
     [param] = spec["paths"]["/api/v1/orgs/{org_id}"]["parameters"]
     assert param["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+
+
+def test_a_connection_killed_under_the_pool_costs_one_503_not_a_ping_per_request(
+    client, app, park, backend
+):
+    """No pre-ping (a round trip per checkout): a pooled connection the server dropped is
+    found on use, answered 503 once, and the worker's pool is discarded — the next request
+    works on a fresh connection."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    import psycopg
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+    headers = park.headers.member_a
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    name = db.session.execute(text("SELECT current_database()")).scalar()
+    db.session.remove()  # every connection idle in the pool
+    admin = db.engine.url.set(database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin.replace("+psycopg", ""), autocommit=True) as conn:
+        killed = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchone()[0]
+    assert killed >= 1
+    first = client.get("/api/v1/me", headers=headers)
+    assert_envelope(first, 503, "service.db_unavailable")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200

@@ -407,3 +407,44 @@ def test_no_template_or_asset_references_another_site():
         for match in re.finditer(r"https?://[^\s\"'<>)]+", file.read_text(encoding="utf-8")):
             offenders.append(f"{file.relative_to(WEB_DIR)}: {match.group(0)}")
     assert offenders == []
+
+
+class TestCountsSharedThroughRedis:
+    """With REDIS_URL the screen's counts are counted once per SCREEN_CACHE_SECONDS for every
+    worker: a worker with an empty cache of its own answers from Redis."""
+
+    @pytest.fixture
+    def app_config(self):
+        import uuid
+
+        return {
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
+            "CACHE_KEY_PREFIX": f"t{uuid.uuid4().hex}:",
+            "SCREEN_CACHE_SECONDS": 60,
+        }
+
+    def test_another_worker_reads_the_shared_counts(self, app, client, park, meeting, auth_headers):
+        state_url = path_of(link_for(client, park, meeting)["url"]).replace("?", "/state?")
+        code = client.get(state_url).json["code"]["code"]
+        r = client.post("/api/v1/checkins", json={"code": code}, headers=park.headers.member_a)
+        assert r.status_code == 201
+        local = app.extensions["party_screen_counts"]
+        local.clear()
+        app.extensions["party_redis"].delete(self._key(app, meeting))
+        first = client.get(state_url).json  # counted now, with the arrival, and shared
+        assert first["counts"]["checked_in"] == 1
+        r = client.post(
+            "/api/v1/checkins", json={"code": code}, headers=auth_headers(park.member_a2)
+        )
+        assert r.status_code == 201
+        local.clear()  # "another worker": nothing of its own, the shared copy within 60 s
+        second = client.get(state_url).json
+        assert second["counts"] == first["counts"] and second["latest"] == first["latest"]
+        assert second["latest"][0]["checked_in_at"] == first["latest"][0]["checked_in_at"]
+        app.extensions["party_redis"].delete(self._key(app, meeting))
+        local.clear()  # the shared copy gone (expired): counted again, both arrivals
+        assert client.get(state_url).json["counts"]["checked_in"] == 2
+
+    @staticmethod
+    def _key(app, meeting):
+        return app.config["CACHE_KEY_PREFIX"] + f"screen:{meeting.id}:0:1"

@@ -10,6 +10,7 @@ and the current QR image. It never checks anyone in and never shows phones or id
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import exists, func, select
 
+from app import versions
 from app.activities import checkins, qrcodes, tokens
 from app.activities.attendance import live_counts
 from app.activities.models import ACTIVITY_TYPE_LABELS, Activity, Attendance, AttendanceRequest
@@ -225,21 +227,72 @@ def screen_state(activity: Activity, now: datetime, with_pending_names: bool) ->
 def _counted(
     activity: Activity, now: datetime, with_names: bool, with_pending: bool
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The live counts and who is still awaited, shared by this worker's callers for
-    SCREEN_CACHE_SECONDS: a projector and hundreds of phones polling cost one count."""
+    """The live counts and who is still awaited, shared for SCREEN_CACHE_SECONDS: by every
+    worker through Redis when REDIS_URL is set (a projector and hundreds of phones polling
+    cost one count per period for the whole deployment), by this worker's callers otherwise.
+    """
     ttl = current_app.config["SCREEN_CACHE_SECONDS"]
     key = (activity.id, with_names, with_pending)
     cache = current_app.extensions.setdefault("party_screen_counts", {})
     hit = cache.get(key)
     if ttl > 0 and hit is not None and hit[0] > time.monotonic():
         return hit[1], hit[2]
-    live = live_counts(activity, now)
-    waiting = pending(activity, with_names) if with_pending else None
+    shared = _shared_get(key) if ttl > 0 else None
+    if shared is not None:
+        expires_at, live, waiting = shared
+    else:
+        live = live_counts(activity, now)
+        waiting = pending(activity, with_names) if with_pending else None
+        expires_at = time.time() + ttl
+        if ttl > 0:
+            _shared_put(key, expires_at, live, waiting, ttl)
     if ttl > 0:
         if len(cache) > 1024:
             cache.clear()
-        cache[key] = (time.monotonic() + ttl, live, waiting)
+        # never kept longer here than in Redis: the age bound is SCREEN_CACHE_SECONDS overall
+        cache[key] = (time.monotonic() + max(0.0, expires_at - time.time()), live, waiting)
     return live, waiting
+
+
+def _screen_key(key: tuple) -> str:
+    return versions.rkey("screen:{}:{:d}:{:d}".format(*key))
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    raise TypeError(f"not cacheable: {type(value).__name__}")
+
+
+def _decode(obj: dict) -> Any:
+    return datetime.fromisoformat(obj["$dt"]) if set(obj) == {"$dt"} else obj
+
+
+def _shared_get(key: tuple) -> tuple[float, dict[str, Any], dict[str, Any] | None] | None:
+    """Another worker's counts from Redis (expiry, live, waiting), or None."""
+    client = versions.redis_client()
+    if client is None:
+        return None
+    try:
+        raw = client.get(_screen_key(key))
+    except Exception:  # a cache: count from the database
+        current_app.logger.warning("Redis unavailable for the screen counts", exc_info=True)
+        return None
+    if raw is None:
+        return None
+    expires_at, live, waiting = json.loads(raw, object_hook=_decode)
+    return expires_at, live, waiting
+
+
+def _shared_put(key: tuple, expires_at: float, live, waiting, ttl: int) -> None:
+    client = versions.redis_client()
+    if client is None:
+        return
+    try:
+        value = json.dumps([expires_at, live, waiting], default=_encode, ensure_ascii=False)
+        client.set(_screen_key(key), value, px=max(1, int(ttl * 1000)))
+    except Exception:
+        current_app.logger.warning("could not share the screen counts in Redis", exc_info=True)
 
 
 def qr_image(activity: Activity, window: int, now: datetime) -> tuple[str, datetime]:

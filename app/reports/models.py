@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -79,3 +80,20 @@ class FrozenFigure(db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     figures: Mapped[dict] = mapped_column(JSON)
     frozen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FrozenCompliance(db.Model):
+    """A branch's frozen compliance items of one year's closed periods, in one row.
+
+    The read side of FrozenFigure for the compliance matrix: a city's year is 3,000 rows of
+    compact JSON text (``{"month:2025-01-01": [item, …], …}``) instead of 51,000 JSON
+    documents. Written by the same freeze, in the same transaction.
+    """
+
+    __tablename__ = "frozen_compliance"
+
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    items: Mapped[str] = mapped_column(Text)

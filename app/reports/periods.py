@@ -21,6 +21,7 @@ from app.auth import Principal
 from app.errors import APIError, forbidden
 from app.extensions import db
 from app.org.models import Organization
+from app.reports.frozen import write_compliance
 from app.reports.models import PERIOD_KINDS, ClosedPeriod, FrozenFigure
 from app.timeutil import local_day
 
@@ -118,6 +119,7 @@ def freeze(
         for org_id, f in figures.items()
     )
     db.session.flush()
+    write_compliance(kind, first, {org_id: f["compliance"] for org_id, f in figures.items()})
     return row
 
 

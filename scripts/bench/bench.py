@@ -161,6 +161,7 @@ class Server:
     out: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    start_seconds: float = 60  # a busy machine imports the app slowly
 
     @property
     def base(self) -> str:
@@ -176,7 +177,7 @@ class Server:
         cmd += ["--workers", str(self.workers), "--worker-class", "sync", "--timeout", "300"]
         cmd += ["--error-logfile", str(self.error_log), "--log-level", "warning", "wsgi:app"]
         self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
-        deadline = time.time() + 60
+        deadline = time.time() + self.start_seconds
         while time.time() < deadline:
             try:
                 if requests.get(self.base + "/healthz", timeout=2).status_code == 200:

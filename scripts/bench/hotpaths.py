@@ -16,6 +16,7 @@ the tree before a change, from `git archive`), so before and after use one metho
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -118,12 +119,51 @@ def _measure(client, engine, requests_):
     return cpu * 1000 / n, count[0] / n
 
 
+@contextlib.contextmanager
+def _profiled(on: bool, which: str, name: str):
+    """Profile the block: cProfile (stdlib, top 35 by own time) or pyinstrument's tree."""
+    if not on:
+        yield
+        return
+    if which == "pyinstrument":
+        from pyinstrument import Profiler  # scripts/bench/requirements.txt
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        yield
+        profiler.stop()
+        sys.stderr.write(profiler.output_text(unicode=True, color=False, show_all=False))
+        return
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile(time.process_time)  # CPU, not waiting for PostgreSQL
+    profiler.enable()
+    yield
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(35)
+    stats.sort_stats("cumulative").print_stats(45)
+    sys.stderr.write(f"==== {name}\n{out.getvalue()}")
+
+
 @click.command()
 @click.option("--members", default=600, show_default=True)
 @click.option("--rounds", default=3, show_default=True)
 @click.option("--tree", type=click.Path(exists=True, file_okay=False), default=None)
-@click.option("--profile", default="", help="a scenario to profile with pyinstrument (last round)")
-def main(members: int, rounds: int, tree: str | None, profile: str) -> None:
+@click.option("--profile", default="", help="scenarios (comma-separated) to profile, last round")
+@click.option(
+    "--profiler",
+    type=click.Choice(["cprofile", "pyinstrument"]),
+    default="cprofile",
+    show_default=True,
+)
+@click.option("--only", default="", help="run only these scenarios (comma-separated)")
+def main(
+    members: int, rounds: int, tree: str | None, profile: str, profiler: str, only: str
+) -> None:
     """Measure and print a JSON summary (see the module docstring)."""
     root = Path(tree or Path(__file__).resolve().parents[2])
     sys.path.insert(0, str(root))
@@ -185,17 +225,11 @@ def main(members: int, rounds: int, tree: str | None, profile: str) -> None:
                 * len(group),
             ),
         ):
-            profiler = None
-            if name == profile and r == rounds - 1:
-                from pyinstrument import Profiler  # scripts/bench/requirements.txt
-
-                profiler = Profiler(interval=0.0005)
-                profiler.start()
-            results.setdefault(name, []).append(_measure(client, engine, reqs))
-            if profiler is not None:
-                profiler.stop()
-                text = profiler.output_text(unicode=True, color=False, show_all=False)
-                sys.stderr.write(text)
+            if only and name not in only.split(",") and name not in ("healthz", "me_first"):
+                continue
+            profiling = name in profile.split(",") and r == rounds - 1
+            with _profiled(profiling, profiler, name):
+                results.setdefault(name, []).append(_measure(client, engine, reqs))
     summary = {}
     health = statistics.median(c for c, _ in results["healthz"])
     for name, values in results.items():

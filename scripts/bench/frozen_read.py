@@ -1,0 +1,223 @@
+"""Bench: reading a closed year's compliance items, per period (before) vs per branch-year (after).
+
+    .venv/bin/python scripts/bench/frozen_read.py [--branches 3000] [--runs 5]
+
+Creates (and drops) the PostgreSQL database `party_bench_frozen` on BENCH_PG_ADMIN, migrated
+to the revision before `frozen_compliance`; writes --branches branches with the frozen
+figures of a closed year (12 months, 4 quarters and the year: 17 periods per branch, the
+compliance items shaped as app.reports.compliance writes them, attendance counts and study
+hours beside them — the city's 51,000 rows at 3,000 branches); then upgrades to head, which
+builds `frozen_compliance` from them (timed), and times in-process, median of --runs after
+one untimed call, in the same run: the read before (every period's JSON figures, their
+compliance part) and `app.reports.frozen.frozen_items` (one compact row per branch and year).
+The two answers are compared for equality.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+NAME = "party_bench_frozen"
+BEFORE = "1cd727773855"
+YEAR = 2025
+TYPES = [
+    ("theme_day", "month", 1),
+    ("committee_meeting", "month", 1),
+    ("group_meeting", "month", 1),
+    ("general_meeting", "quarter", 1),
+    ("party_lecture", "quarter", 1),
+    ("life_meeting", "year", 1),
+    ("democratic_review", "year", 1),
+    ("heart_talk", "year", 1),
+]
+PERIODS = (
+    [("month", date(YEAR, m, 1)) for m in range(1, 13)]
+    + [("quarter", date(YEAR, m, 1)) for m in (1, 4, 7, 10)]
+    + [("year", date(YEAR, 1, 1))]
+)
+
+
+def _items(rng: random.Random, kind: str, start: date) -> list[dict]:
+    out = []
+    for type_, period, times in TYPES:
+        if period != kind:
+            continue
+        held = rng.choice([0, 1, 1, 1, 2])
+        item = {
+            "type": type_,
+            "period": period,
+            "required": times if type_ != "heart_talk" else rng.randint(5, 40),
+            "flags": ["other_day"] if type_ == "theme_day" and rng.random() < 0.1 else [],
+            "held": held,
+            "type_label": type_,
+            "status": "met" if held else "missed",
+        }
+        if type_ == "theme_day":
+            item["fixed_day"] = rng.randint(1, 28)
+        if type_ == "group_meeting":
+            item["missing_groups"] = ["第一党小组"] if not held else []
+        out.append(item)
+    return out
+
+
+def _fill(url: str, ids: list[int]) -> None:
+    rng = random.Random(1)
+    now = datetime(YEAR + 1, 1, 20, tzinfo=UTC).replace(tzinfo=None)
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        for pid, (kind, start) in enumerate(PERIODS, 1):
+            end = date(start.year + (1 if kind == "year" else 0), 1, 1)  # not read here
+            cur.execute(
+                'INSERT INTO closed_periods (id, kind, start, "end", closed_at, version)'
+                " VALUES (%s, %s, %s, %s, %s, 1)",
+                (pid, kind, start, end, now),
+            )
+        with cur.copy(
+            "COPY frozen_figures (period_id, org_id, figures, frozen_at) FROM STDIN"
+        ) as copy:
+            for b in ids:
+                for pid, (kind, start) in enumerate(PERIODS, 1):
+                    figures = {
+                        "compliance": _items(rng, kind, start),
+                        "attendance": {
+                            "org_id": b,
+                            "expected": 30,
+                            "present": 26,
+                            "late": 2,
+                            "leave": 1,
+                            "absent": 1,
+                            "rate": 0.93,
+                        },
+                        "study_hours": 12.5 if kind == "year" else None,
+                    }
+                    copy.write_row((pid, b, json.dumps(figures, ensure_ascii=False), now))
+        conn.commit()
+
+
+def _timed(fn, runs: int) -> dict:
+    """Wall time and this process's CPU (the decoding; PostgreSQL's own CPU is not in it)."""
+    fn()
+    times, cpu = [], []
+    for _ in range(runs):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return {
+        "median_s": round(statistics.median(times), 4),
+        "cpu_median_s": round(statistics.median(cpu), 4),
+        "runs": [round(t, 4) for t in times],
+    }
+
+
+@click.command()
+@click.option("--branches", default=3000, show_default=True)
+@click.option("--runs", default=5, show_default=True)
+def main(branches: int, runs: int) -> None:
+    """Fill, migrate, time both reads; print JSON."""
+    admin = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+    url = admin.rsplit("/", 1)[0] + f"/{NAME}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{NAME}"')
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    os.environ.update(DATABASE_URL=url, LOG_LEVEL="ERROR", REDIS_URL="")
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.reports.frozen import frozen_items
+    from app.reports.models import ClosedPeriod, FrozenFigure
+    from wsgi import make_app
+
+    app = make_app()
+    with app.app_context():
+        upgrade(revision=BEFORE)
+        from app.org.models import Organization
+
+        top = Organization(name="党工委", type="work_committee", path="/1/", depth=0)
+        db.session.add(top)
+        db.session.flush()
+        top.path = f"/{top.id}/"
+        for b in range(branches):
+            db.session.add(
+                Organization(
+                    name=f"第{b}支部",
+                    type="branch",
+                    build_mode="standalone",
+                    parent_id=top.id,
+                    path=f"{top.path}{top.id + 1 + b}/",
+                    depth=1,
+                )
+            )
+        db.session.commit()
+        ids = list(db.session.scalars(select(Organization.id).where(Organization.type == "branch")))
+        db.session.remove()
+        db.engine.dispose()
+    t0 = time.perf_counter()
+    _fill(url, ids)
+    fill_s = time.perf_counter() - t0
+    with app.app_context():
+        t0 = time.perf_counter()
+        upgrade()  # builds frozen_compliance from the figures
+        migrate_s = time.perf_counter() - t0
+
+        def before():
+            db.session.rollback()
+            rows = db.session.execute(
+                select(
+                    FrozenFigure.org_id,
+                    ClosedPeriod.kind,
+                    ClosedPeriod.start,
+                    FrozenFigure.figures["compliance"],
+                )
+                .join(ClosedPeriod, ClosedPeriod.id == FrozenFigure.period_id)
+                .where(
+                    ClosedPeriod.start >= date(YEAR, 1, 1),
+                    ClosedPeriod.start < date(YEAR + 1, 1, 1),
+                    FrozenFigure.org_id.in_(ids),
+                )
+            ).all()
+            return {(o, k, s): f or [] for o, k, s, f in rows}
+
+        def after():
+            db.session.rollback()
+            return frozen_items(YEAR, ids)
+
+        old, new = _timed(before, runs), _timed(after, runs)
+        same = before() == after()
+        rows = len(before())
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
+    click.echo(
+        json.dumps(
+            {
+                "branches": branches,
+                "periods": len(PERIODS),
+                "frozen_rows": rows,
+                "fill_s": round(fill_s, 1),
+                "migration_s": round(migrate_s, 2),
+                "before_per_period_rows": old,
+                "after_per_branch_year": new,
+                "after_vs_before": round(new["median_s"] / old["median_s"], 3),
+                "cpu_after_vs_before": round(new["cpu_median_s"] / old["cpu_median_s"], 3),
+                "equal": same,
+            },
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
