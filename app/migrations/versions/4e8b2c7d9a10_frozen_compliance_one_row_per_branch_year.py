@@ -1,7 +1,7 @@
 """frozen compliance: one compact row per branch and year (city reports read 3,000 rows)
 
 Revision ID: 4e8b2c7d9a10
-Revises: 1cd727773855
+Revises: c3a1f7e2b9d4
 Create Date: 2026-11-30 20:15:00
 
 The rows are built from the frozen figures already stored, so a closed period reads the same
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "4e8b2c7d9a10"
-down_revision = "1cd727773855"
+down_revision = "c3a1f7e2b9d4"
 branch_labels = None
 depends_on = None
 
