@@ -309,9 +309,11 @@ def test_rate_limit_holds_across_workers(app, park, fake_wechat, tmp_path, broke
     # 8 threads with no limit would send these in well under a second
     assert stamps[-1] - stamps[0] >= (n - per_second) / per_second - 0.2
     # No window of a second ever saw more than the limit. The slot is taken in the worker,
-    # the time read here on arrival: allow 200 ms between the two (a token read, the HTTP
-    # hop); WeChat itself counts per minute, so this is far stricter than it needs.
-    busiest = max(sum(1 for t in stamps[i:] if t - start < 0.8) for i, start in enumerate(stamps))
+    # the time read here on arrival: allow 500 ms between the two (a token read, the HTTP
+    # hop, a worker descheduled on a busy two-core CI machine — 200 ms proved too tight);
+    # a limit not shared by the two workers still fails the total-time and mean-rate checks.
+    # WeChat itself counts per minute, so this is far stricter than it needs.
+    busiest = max(sum(1 for t in stamps[i:] if t - start < 0.5) for i, start in enumerate(stamps))
     assert busiest <= per_second
     assert (n - per_second) / (stamps[-1] - stamps[0]) <= per_second * 1.05
 
