@@ -13,6 +13,7 @@ Domain modules say what they watch with :func:`watch`; this module imports no do
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import uuid
@@ -21,7 +22,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import BigInteger, String, event, literal, select, union_all
+from sqlalchemy import BigInteger, String, bindparam, event, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -187,17 +188,30 @@ def _read_redis(client, names, jti, extra):
     return versions, revoked, values[at:]
 
 
-def _read_db(names, jti):
+@functools.cache
+def _read_statement(with_jti: bool):
+    """The versions read, built once: constructing a select per request cost more CPU than
+    running it (SQLAlchemy coerces every element anew; the compiled cache only skips SQL)."""
     table = CacheVersion.__table__
-    stmt = select(table.c.key, table.c.version).where(table.c.key.in_(names))
-    if jti is not None:
-        from app.accounts.models import RevokedToken  # the token blocklist, read alongside
+    stmt = select(table.c.key, table.c.version).where(
+        table.c.key.in_(bindparam("names", expanding=True))
+    )
+    if not with_jti:
+        return stmt
+    from app.accounts.models import RevokedToken  # the token blocklist, read alongside
 
-        revoked = select(literal("#revoked").label("key"), literal(1).label("version")).where(
-            RevokedToken.jti == jti
-        )
-        stmt = union_all(stmt, revoked)
-    rows = dict(db.session.execute(stmt).all())
+    revoked = select(literal("#revoked").label("key"), literal(1).label("version")).where(
+        RevokedToken.__table__.c.jti == bindparam("jti")
+    )
+    return union_all(stmt, revoked)
+
+
+def _read_db(names, jti):
+    params = {"names": names} if jti is None else {"names": names, "jti": jti}
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.flush()  # as the ORM's autoflush would: pending writes bump their keys first
+    # Core on the session's connection: no ORM entity is loaded, so skip the ORM's execute
+    rows = dict(db.session.connection().execute(_read_statement(jti is not None), params).all())
     # the app's own epoch: a process that outlives its database (tests, a restore) starts anew
     epoch = current_app.extensions.setdefault("party_cache_epoch", uuid.uuid4().hex)
     versions = {n: ("d", epoch, rows.get(n, 0)) for n in names}
@@ -218,6 +232,7 @@ def current(*keys: str) -> tuple[Hashable, ...]:
     if missing:
         read(missing)
         memo = db.session.info.get(_MEMO) or {}
+        pending = db.session.info.get(_PENDING) or set()  # the read may have flushed
     # a key this transaction changed matches no cached value: what it sees is not committed
     return tuple(("pending", uuid.uuid4().hex) if k in pending else memo[k] for k in keys)
 

@@ -10,15 +10,15 @@ caches (app.activities.facts, app.principals): a first check-in is a handful of 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import exists, func, literal, select, union_all, update
+from sqlalchemy import bindparam, exists, func, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.elements import ColumnElement
 
 from app.activities import code_budget, tokens
 from app.activities.facts import CheckinFacts, checkin_facts
@@ -178,24 +178,87 @@ def _existing_row(activity_id: int, member_id: int):
 _MEMBERS = Member.__table__
 
 
-def _new_device(device: str | None):
-    """SQL over the member's row: the device differs from their usual one."""
-    if not device:
-        return literal(False)
-    return func.coalesce(_MEMBERS.c.usual_device != device, False)
+# what a check-in inserts, in this order; each value is a bind parameter `v_<column>`
+_INSERTED = (
+    "activity_id",
+    "member_id",
+    "status",
+    "method",
+    "checked_in_at",
+    "lat",
+    "lng",
+    "distance_m",
+    "device_id",
+    "new_device",
+    "recorded_by_user_id",
+    "recorded_by_member_id",
+    "reason",
+    "created_at",
+    "updated_at",
+)
 
 
-def _row_source(values: dict[str, Any]):
+def _v(name: str):
+    return bindparam(f"v_{name}", type_=_TABLE.c[name].type)
+
+
+def _row_source():
     """INSERT … SELECT from the member's row: nothing is inserted for a member deactivated
-    since the principal was resolved (the row is read inside the insert)."""
-    columns = [c for c in _COLUMNS if c.name in values]
-    return [c.name for c in columns], (
-        select(
-            *(
-                v if isinstance(v, ColumnElement) else literal(v, c.type)
-                for c, v in ((c, values[c.name]) for c in columns)
-            )
-        ).where(_MEMBERS.c.id == values["member_id"], _MEMBERS.c.is_active.is_(True))
+    since the principal was resolved (the row is read inside the insert). The device differs
+    from the member's usual one only when both are known."""
+    new_device = func.coalesce(
+        _MEMBERS.c.usual_device != bindparam("v_device", type_=_MEMBERS.c.usual_device.type),
+        False,
+    )
+    columns = [new_device if n == "new_device" else _v(n) for n in _INSERTED]
+    return list(_INSERTED), select(*columns).where(
+        _MEMBERS.c.id == _v("member_id"), _MEMBERS.c.is_active.is_(True)
+    )
+
+
+def _usual_device(new_id):
+    """The first device a member checks in with becomes the usual one."""
+    return (
+        update(_MEMBERS)
+        .where(
+            _MEMBERS.c.id == _v("member_id"),
+            _MEMBERS.c.usual_device.is_(None),
+            exists(select(new_id)),
+        )
+        .values(usual_device=bindparam("v_device"), updated_at=_v("created_at"))
+    )
+
+
+@functools.cache
+def _insert_statement(dialect: str, with_device: bool):
+    """The check-in's insert, built once per process: constructing it per request (its CTE
+    and column proxies) cost more CPU than running it."""
+    if dialect == "postgresql":
+        new = (
+            postgresql.insert(_TABLE)
+            .from_select(*_row_source())
+            .on_conflict_do_nothing()
+            .returning(*_COLUMNS)
+            .cte("new_row")
+        )
+        same = (_TABLE.c.activity_id == _v("activity_id")) & (_TABLE.c.member_id == _v("member_id"))
+        stmt = union_all(
+            select(*new.c, literal(True).label("created")),
+            select(*_COLUMNS, literal(False).label("created")).where(
+                same, ~exists(select(new.c.id))
+            ),
+        )
+        if with_device:
+            stmt = stmt.add_cte(_usual_device(new.c.id).cte("usual_device"))
+        return stmt
+    insert = sqlite.insert(_TABLE).from_select(*_row_source()).on_conflict_do_nothing()
+    if not with_device:
+        return insert.returning(*_COLUMNS)
+    return (
+        insert.returning(*_COLUMNS),
+        update(_MEMBERS)
+        .where(_MEMBERS.c.id == _v("member_id"), _MEMBERS.c.usual_device.is_(None))
+        .values(usual_device=bindparam("v_device"), updated_at=_v("created_at")),
     )
 
 
@@ -214,21 +277,23 @@ def _record(
     """
     device = data.get("device_id") or None
     values = {
-        "activity_id": facts.id,
-        "member_id": member.id,
-        "status": "late" if now > facts.late_at else "present",
-        "method": method,
-        "checked_in_at": now,
-        "lat": data.get("lat"),
-        "lng": data.get("lng"),
-        "distance_m": data.get("distance_m"),
-        "device_id": device,
-        "new_device": _new_device(device),
-        "recorded_by_user_id": recorder.user_info.id if recorder and recorder.user_info else None,
-        "recorded_by_member_id": recorder.member_id if recorder else None,
-        "reason": None,
-        "created_at": now,
-        "updated_at": now,
+        "v_activity_id": facts.id,
+        "v_member_id": member.id,
+        "v_status": "late" if now > facts.late_at else "present",
+        "v_method": method,
+        "v_checked_in_at": now,
+        "v_lat": data.get("lat"),
+        "v_lng": data.get("lng"),
+        "v_distance_m": data.get("distance_m"),
+        "v_device_id": device,
+        "v_device": device,
+        "v_recorded_by_user_id": (
+            recorder.user_info.id if recorder and recorder.user_info else None
+        ),
+        "v_recorded_by_member_id": recorder.member_id if recorder else None,
+        "v_reason": None,
+        "v_created_at": now,
+        "v_updated_at": now,
     }
     if db.session.get_bind().dialect.name == "postgresql":
         row, created = _insert_postgres(values, device)
@@ -255,44 +320,23 @@ def _record(
 
 def _insert_postgres(values: dict[str, Any], device: str | None):
     """One statement: the new row (created) or the existing one, and the usual device."""
-    insert = postgresql.insert(_TABLE).from_select(*_row_source(values))
-    new = insert.on_conflict_do_nothing().returning(*_COLUMNS).cte("new_row")
-    same = (_TABLE.c.activity_id == values["activity_id"]) & (
-        _TABLE.c.member_id == values["member_id"]
-    )
-    stmt = union_all(
-        select(*new.c, literal(True).label("created")),
-        select(*_COLUMNS, literal(False).label("created")).where(same, ~exists(select(new.c.id))),
-    )
-    if device:  # the first device a member checks in with becomes the usual one
-        usual = (
-            update(Member)
-            .where(
-                Member.id == values["member_id"],
-                Member.usual_device.is_(None),
-                exists(select(new.c.id)),
-            )
-            .values(usual_device=device, updated_at=values["created_at"])
-            .cte("usual_device")
-        )
-        stmt = stmt.add_cte(usual)
-    row = db.session.execute(stmt).mappings().first()
+    stmt = _insert_statement("postgresql", bool(device))
+    row = db.session.connection().execute(stmt, values).mappings().first()
     return (row, row["created"]) if row is not None else (None, False)
 
 
 def _insert_sqlite(values: dict[str, Any], device: str | None):
     """SQLite has no writing CTEs: the insert, then the existing row or the usual device."""
-    insert = sqlite.insert(_TABLE).from_select(*_row_source(values)).on_conflict_do_nothing()
-    row = db.session.execute(insert.returning(*_COLUMNS)).mappings().first()
-    if row is None:
-        return _existing_row(values["activity_id"], values["member_id"]), False
     if device:
-        db.session.execute(
-            update(Member)
-            .where(Member.id == values["member_id"], Member.usual_device.is_(None))
-            .values(usual_device=device, updated_at=values["created_at"])
-            .execution_options(synchronize_session=False)
-        )
+        insert, usual = _insert_statement("sqlite", True)
+    else:
+        insert, usual = _insert_statement("sqlite", False), None
+    conn = db.session.connection()
+    row = conn.execute(insert, values).mappings().first()
+    if row is None:
+        return _existing_row(values["v_activity_id"], values["v_member_id"]), False
+    if usual is not None:
+        conn.execute(usual, values)
     return row, True
 
 
