@@ -26,6 +26,7 @@ from sqlalchemy import BigInteger, String, bindparam, event, literal, select, un
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app.db import core_execute
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -208,10 +209,8 @@ def _read_statement(with_jti: bool):
 
 def _read_db(names, jti):
     params = {"names": names} if jti is None else {"names": names, "jti": jti}
-    if db.session.new or db.session.dirty or db.session.deleted:
-        db.session.flush()  # as the ORM's autoflush would: pending writes bump their keys first
-    # Core on the session's connection: no ORM entity is loaded, so skip the ORM's execute
-    rows = dict(db.session.connection().execute(_read_statement(jti is not None), params).all())
+    # pending writes are flushed first, so they bump their keys before the read
+    rows = dict(core_execute(db.session, _read_statement(jti is not None), params).all())
     # the app's own epoch: a process that outlives its database (tests, a restore) starts anew
     epoch = current_app.extensions.setdefault("party_cache_epoch", uuid.uuid4().hex)
     versions = {n: ("d", epoch, rows.get(n, 0)) for n in names}

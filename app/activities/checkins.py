@@ -29,6 +29,7 @@ from app.activities.services import (
     member_expected_condition,
 )
 from app.auth import MemberInfo, Principal, member_info
+from app.db import core_execute
 from app.errors import APIError, forbidden, not_found
 from app.extensions import db
 from app.members.models import Member
@@ -321,7 +322,7 @@ def _record(
 def _insert_postgres(values: dict[str, Any], device: str | None):
     """One statement: the new row (created) or the existing one, and the usual device."""
     stmt = _insert_statement("postgresql", bool(device))
-    row = db.session.connection().execute(stmt, values).mappings().first()
+    row = core_execute(db.session, stmt, values).mappings().first()
     return (row, row["created"]) if row is not None else (None, False)
 
 
@@ -331,12 +332,11 @@ def _insert_sqlite(values: dict[str, Any], device: str | None):
         insert, usual = _insert_statement("sqlite", True)
     else:
         insert, usual = _insert_statement("sqlite", False), None
-    conn = db.session.connection()
-    row = conn.execute(insert, values).mappings().first()
+    row = core_execute(db.session, insert, values).mappings().first()
     if row is None:
         return _existing_row(values["v_activity_id"], values["v_member_id"]), False
     if usual is not None:
-        conn.execute(usual, values)
+        core_execute(db.session, usual, values)
     return row, True
 
 

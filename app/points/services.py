@@ -3,13 +3,24 @@ and the period totals (week, month, year, all) that rankings read — all in one
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
-from sqlalchemy import Integer, String, func, literal, select, true, union_all, update
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from app.db import UTCDateTime
+from app.db import UTCDateTime, core_execute
 from app.extensions import db
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
 from app.points.rules import Rule, daily_cap, rules  # noqa: F401 — re-exported
@@ -132,16 +143,73 @@ def _append(
     return entry
 
 
-def _period_rows(day: date):
-    """The day's (kind, key) periods as a subquery of bound literals. Not VALUES: SQLAlchemy
-    cannot cache a VALUES with data, and an uncached statement is compiled anew on every
-    award (a third of a check-in's CPU)."""
+_PERIOD_KINDS = ("week", "month", "year", "all")
+
+
+def _period_rows():
+    """The day's four (kind, key) periods as bound parameters `k_<kind>`: a fixed shape, so
+    the statement is built once and its SQL compiled once (a VALUES with data is neither)."""
     return union_all(
         *(
-            select(literal(kind, String()).label("kind"), literal(key, String()).label("key"))
-            for kind, key in period_keys(day)
+            select(
+                literal(kind, String()).label("kind"),
+                bindparam(f"k_{kind}", type_=String()).label("key"),
+            )
+            for kind in _PERIOD_KINDS
         )
     ).subquery("periods")
+
+
+def _period_params(day: date) -> dict[str, str]:
+    keys = dict(period_keys(day))
+    return {f"k_{kind}": keys[kind] for kind in _PERIOD_KINDS}
+
+
+_PERIOD_COLUMNS = [
+    "member_id",
+    "period_kind",
+    "period_key",
+    "points",
+    "branch_id",
+    "park_id",
+    "updated_at",
+]
+
+
+def _period_upsert(insert):
+    """ON CONFLICT: add to the member's period totals, and move them to the current scope."""
+    return insert.on_conflict_do_update(
+        index_elements=["member_id", "period_kind", "period_key"],
+        set_={
+            "points": MemberPointPeriod.__table__.c.points + insert.excluded.points,
+            "branch_id": insert.excluded.branch_id,
+            "park_id": insert.excluded.park_id,
+            "updated_at": insert.excluded.updated_at,
+        },
+    )
+
+
+@functools.cache
+def _periods_statement(dialect: str):
+    """The period totals' upsert, built once per process (parameters `p_*` and `k_*`)."""
+    kinds = _period_rows()
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # INSERT … SELECT; the WHERE lets SQLite tell the upsert's ON CONFLICT from a join's ON
+    stmt = insert(MemberPointPeriod.__table__).from_select(
+        _PERIOD_COLUMNS,
+        select(
+            bindparam("p_member_id", type_=Integer()),
+            kinds.c.kind,
+            kinds.c.key,
+            bindparam("p_delta", type_=Integer()),
+            bindparam("p_branch_id", type_=Integer()),
+            bindparam("p_park_id", type_=Integer()),
+            bindparam("p_now", type_=UTCDateTime()),
+        )
+        .select_from(kinds)
+        .where(true()),
+    )
+    return _period_upsert(stmt)
 
 
 def _add_to_periods(
@@ -154,35 +222,16 @@ def _add_to_periods(
     """Add `delta` to the member's week, month, year and all-time totals (one upsert);
     `scope` is the member's (branch, park) when the caller knows it."""
     branch_id, park_id = scope or member_scope(db.session, member_id)
-    kinds = _period_rows(day)
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # INSERT … SELECT (cacheable), not a multi-row VALUES (compiled anew on every call);
-    # the WHERE lets SQLite tell the upsert's ON CONFLICT from a join's ON
-    stmt = insert(MemberPointPeriod).from_select(
-        ["member_id", "period_kind", "period_key", "points", "branch_id", "park_id", "updated_at"],
-        select(
-            literal(member_id, Integer()),
-            kinds.c.kind,
-            kinds.c.key,
-            literal(delta, Integer()),
-            literal(branch_id, Integer()),
-            literal(park_id, Integer()),
-            literal(now, UTCDateTime()),
-        )
-        .select_from(kinds)
-        .where(true()),
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["member_id", "period_kind", "period_key"],
-        set_={
-            "points": MemberPointPeriod.points + stmt.excluded.points,
-            "branch_id": stmt.excluded.branch_id,
-            "park_id": stmt.excluded.park_id,
-            "updated_at": stmt.excluded.updated_at,
-        },
-    )
-    db.session.execute(stmt)
+    stmt = _periods_statement(db.session.get_bind().dialect.name)
+    params = {
+        "p_member_id": member_id,
+        "p_delta": delta,
+        "p_branch_id": branch_id,
+        "p_park_id": park_id,
+        "p_now": now,
+        **_period_params(day),
+    }
+    core_execute(db.session, stmt, params)
 
 
 def award_once(
@@ -255,19 +304,37 @@ def award_once(
     return ledger_id
 
 
-def _award_postgres(entry: dict, scope: tuple[int | None, int | None], now: datetime) -> int | None:
-    """Ledger row, balance and the four period totals in one statement."""
+_LEDGER = PointLedger.__table__
+_ENTRY_COLUMNS = (
+    "member_id",
+    "rule_id",
+    "action",
+    "delta",
+    "reason",
+    "source_type",
+    "source_id",
+    "day",
+    "idempotency_key",
+    "created_at",
+)
+
+
+@functools.cache
+def _award_statement():
+    """Ledger row, balance and the four period totals in one writing CTE (PostgreSQL), built
+    once per process: constructing it per award cost several times more CPU than running it."""
     ledger = (
-        postgresql.insert(PointLedger.__table__)
-        .values(entry)
+        postgresql.insert(_LEDGER)
+        .values({c: bindparam(f"e_{c}", type_=_LEDGER.c[c].type) for c in _ENTRY_COLUMNS})
         .on_conflict_do_nothing()
-        .returning(PointLedger.__table__.c.id, PointLedger.__table__.c.delta)
+        .returning(_LEDGER.c.id, _LEDGER.c.delta)
         .cte("entry")
     )
+    now = bindparam("p_now", type_=UTCDateTime())
     # the upserts only run when the ledger row was new: their SELECT reads the CTE
     balance = postgresql.insert(MemberPoints.__table__).from_select(
         ["member_id", "total", "updated_at"],
-        select(literal(entry["member_id"]), ledger.c.delta, literal(now, UTCDateTime())),
+        select(bindparam("e_member_id", type_=Integer()), ledger.c.delta, now),
     )
     balance = balance.on_conflict_do_update(
         index_elements=["member_id"],
@@ -276,32 +343,30 @@ def _award_postgres(entry: dict, scope: tuple[int | None, int | None], now: date
             "updated_at": balance.excluded.updated_at,
         },
     ).cte("balance")
-    periods_table = MemberPointPeriod.__table__
-    kinds = _period_rows(entry["day"])
-    branch_id, park_id = scope
-    periods = postgresql.insert(periods_table).from_select(
-        ["member_id", "period_kind", "period_key", "points", "branch_id", "park_id", "updated_at"],
+    kinds = _period_rows()
+    periods = postgresql.insert(MemberPointPeriod.__table__).from_select(
+        _PERIOD_COLUMNS,
         select(
-            literal(entry["member_id"]),
+            bindparam("e_member_id", type_=Integer()),
             kinds.c.kind,
             kinds.c.key,
             ledger.c.delta,
-            literal(branch_id, Integer()),
-            literal(park_id, Integer()),
-            literal(now, UTCDateTime()),
+            bindparam("p_branch_id", type_=Integer()),
+            bindparam("p_park_id", type_=Integer()),
+            now,
         ).select_from(ledger.join(kinds, true())),
     )
-    periods = periods.on_conflict_do_update(
-        index_elements=["member_id", "period_kind", "period_key"],
-        set_={
-            "points": periods_table.c.points + periods.excluded.points,
-            "branch_id": periods.excluded.branch_id,
-            "park_id": periods.excluded.park_id,
-            "updated_at": periods.excluded.updated_at,
-        },
-    ).cte("periods")
-    stmt = select(ledger.c.id).add_cte(balance).add_cte(periods)
-    return db.session.execute(stmt).scalar()
+    periods = _period_upsert(periods).cte("periods")
+    return select(ledger.c.id).add_cte(balance).add_cte(periods)
+
+
+def _award_postgres(entry: dict, scope: tuple[int | None, int | None], now: datetime) -> int | None:
+    """Ledger row, balance and the four period totals in one statement."""
+    branch_id, park_id = scope
+    params = {f"e_{c}": entry[c] for c in _ENTRY_COLUMNS}
+    params.update(p_branch_id=branch_id, p_park_id=park_id, p_now=now)
+    params.update(_period_params(entry["day"]))
+    return core_execute(db.session, _award_statement(), params).scalar()
 
 
 def award(
