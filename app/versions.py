@@ -190,12 +190,14 @@ def _read_redis(client, names, jti, extra):
 
 
 @functools.cache
-def _read_statement(with_jti: bool):
-    """The versions read, built once: constructing a select per request cost more CPU than
-    running it (SQLAlchemy coerces every element anew; the compiled cache only skips SQL)."""
+def _read_statement(count: int, with_jti: bool):
+    """The versions read for `count` keys (`k0` …), built once: constructing a select per
+    request cost more CPU than running it (SQLAlchemy coerces every element anew; its
+    compiled cache only skips the SQL string). Fixed parameters, not an expanding IN, which
+    would render the SQL anew on every execution."""
     table = CacheVersion.__table__
     stmt = select(table.c.key, table.c.version).where(
-        table.c.key.in_(bindparam("names", expanding=True))
+        table.c.key.in_([bindparam(f"k{i}", type_=String()) for i in range(count)])
     )
     if not with_jti:
         return stmt
@@ -208,9 +210,12 @@ def _read_statement(with_jti: bool):
 
 
 def _read_db(names, jti):
-    params = {"names": names} if jti is None else {"names": names, "jti": jti}
+    params = {f"k{i}": name for i, name in enumerate(names)}
+    if jti is not None:
+        params["jti"] = jti
     # pending writes are flushed first, so they bump their keys before the read
-    rows = dict(core_execute(db.session, _read_statement(jti is not None), params).all())
+    stmt = _read_statement(len(names), jti is not None)
+    rows = dict(core_execute(db.session, stmt, params).all())
     # the app's own epoch: a process that outlives its database (tests, a restore) starts anew
     epoch = current_app.extensions.setdefault("party_cache_epoch", uuid.uuid4().hex)
     versions = {n: ("d", epoch, rows.get(n, 0)) for n in names}

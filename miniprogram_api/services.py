@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 from types import SimpleNamespace
@@ -9,11 +10,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Date, Integer, bindparam, select
 
 from app.activities import checkins, scan_ticket
 from app.activities.upcoming import upcoming_with_status
 from app.auth import Principal
+from app.db import UTCDateTime, core_execute
 from app.errors import APIError
 from app.extensions import db
 from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invite_code
@@ -22,6 +24,7 @@ from app.notify.services import unread_count_query
 from app.points import services as points
 from app.study.days import streak
 from app.study.services import brief_of_today
+from app.timeutil import local_day
 
 _TOKEN = re.compile(r"^[A-Za-z2-7]{26}$")
 _CODE = re.compile(r"^\d{6}$")
@@ -91,6 +94,18 @@ def signin_after_login(tokens: dict[str, Any], now: datetime) -> dict[str, Any]:
     return tokens
 
 
+@functools.cache
+def _counters_statement():
+    """Home's counters in one statement, built once per process (parameters `c_*`)."""
+    member_id = bindparam("c_member_id", type_=Integer())
+    return select(
+        unread_count_query(member_id).scalar_subquery(),
+        points.points_on_day_query(member_id, bindparam("c_day", type_=Date())).scalar_subquery(),
+        points.balance_query(member_id).scalar_subquery(),
+        *badge_columns(member_id, bindparam("c_now", type_=UTCDateTime())),
+    )
+
+
 def home(principal: Principal, now: datetime) -> dict[str, Any]:
     """The member's next activities with their own status, today's brief, streak and points;
     the first home screen of the day awards the daily sign-in.
@@ -101,14 +116,9 @@ def home(principal: Principal, now: datetime) -> dict[str, Any]:
     member = principal.member_info
     signed_in = points.daily_signin(member.id, now, scope=(member.branch_id, member.park_id))
     activities = upcoming_with_status(member, now, HOME_ACTIVITIES)
-    unread, today, total, unconfirmed, has_base = db.session.execute(
-        select(
-            unread_count_query(member.id).scalar_subquery(),
-            points.points_today_query(member.id, now).scalar_subquery(),
-            points.balance_query(member.id).scalar_subquery(),
-            *badge_columns(member.id, now),
-        )
-    ).one()
+    params = {"c_member_id": member.id, "c_now": now, "c_day": local_day(now)}
+    counters = core_execute(db.session, _counters_statement(), params)
+    unread, today, total, unconfirmed, has_base = counters.one()
     # the brief reads only the member's id and org path: no need to load the rows
     reader = SimpleNamespace(id=member.id, org=SimpleNamespace(path=member.org_path))
     return {

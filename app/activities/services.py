@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, exists, false, or_, select, union
+from sqlalchemy import Integer, and_, bindparam, exists, false, or_, select, union
 from sqlalchemy.orm import aliased, selectinload
 
 from app.activities import expected, invitations, venue
@@ -106,27 +106,53 @@ def expected_condition_for(member_id: int, org_path: str, status: str):
     """:func:`member_expected_condition` from the member's id, org path and status (no row
     loaded)."""
     ancestors = [int(part) for part in org_path.strip("/").split("/") if part]
+    return Activity.id.in_(_expected_ids(member_id, ancestors, status_kind(status)))
+
+
+def status_kind(status: str) -> str:
+    """What a member's status lets them be expected at: `party`, `activist` or `none`."""
+    if status in PARTY_STATUSES:
+        return "party"
+    return "activist" if status == "activist" else "none"
+
+
+def expected_ids_template(kind: str, depth: int):
+    """The ids of the activities a member is expected at, with bound parameters
+    `x_member_id` and `x_a0` … (the `depth` org ids of their path), for a statement built
+    once per process; `kind` is :func:`status_kind` of their status. Fixed parameters, not an
+    expanding IN: that would render the SQL anew on every execution."""
+    return _expected_ids(
+        bindparam("x_member_id", type_=Integer()),
+        [bindparam(f"x_a{i}", type_=Integer()) for i in range(depth)],
+        kind,
+    )
+
+
+def ancestor_params(org_path: str) -> dict[str, int]:
+    """`x_a0` … for :func:`expected_ids_template`: the org ids of the path, root first."""
+    ids = [int(part) for part in org_path.strip("/").split("/") if part]
+    return {f"x_a{i}": org_id for i, org_id in enumerate(ids)}
+
+
+def _expected_ids(member_id, ancestors, kind: str):
     hosted, invited = aliased(Activity), aliased(Activity)
-    expected_ids = union(
-        select(hosted.id).where(
-            hosted.org_id.in_(ancestors), _kind_fits(hosted, member_id, status)
-        ),
+    return union(
+        select(hosted.id).where(hosted.org_id.in_(ancestors), _kind_fits(hosted, member_id, kind)),
         select(activity_invited_orgs.c.activity_id)
         .join(invited, invited.id == activity_invited_orgs.c.activity_id)
         .where(
             activity_invited_orgs.c.org_id.in_(ancestors),
             activity_invited_orgs.c.status == "accepted",
-            _kind_fits(invited, member_id, status),
+            _kind_fits(invited, member_id, kind),
         ),
         select(activity_invited_members.c.activity_id).where(
             activity_invited_members.c.member_id == member_id,
             activity_invited_members.c.status == "accepted",
         ),
     )
-    return Activity.id.in_(expected_ids)
 
 
-def _kind_fits(activity, member_id: int, status: str):
+def _kind_fits(activity, member_id, kind: str):
     """SQL on an Activity alias: the member's status lets them be expected at its kind today
     (支委会: only with a committee seat on the host; activists only at ACTIVIST_TYPES)."""
     seats = select(OrgRole.org_id).where(
@@ -135,9 +161,9 @@ def _kind_fits(activity, member_id: int, status: str):
         OrgRole.until.is_(None),
     )
     committee = or_(activity.type != "committee_meeting", activity.org_id.in_(seats))
-    if status in PARTY_STATUSES:
+    if kind == "party":
         return committee
-    if status == "activist":
+    if kind == "activist":
         return and_(committee, activity.type.in_(list(ACTIVIST_TYPES)))
     return false()
 

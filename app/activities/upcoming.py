@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from app.activities.models import (
     ACTIVITY_TYPE_LABELS,
@@ -16,8 +17,15 @@ from app.activities.models import (
     Attendance,
     AttendanceRequest,
 )
-from app.activities.services import expected_condition_for, late_at, phase
+from app.activities.services import (
+    ancestor_params,
+    expected_ids_template,
+    late_at,
+    phase,
+    status_kind,
+)
 from app.auth import MemberInfo
+from app.db import UTCDateTime, core_execute
 from app.extensions import db
 from app.org.models import Organization
 
@@ -27,13 +35,25 @@ _OPEN = ("pending", "approved")
 def upcoming_with_status(member: MemberInfo, now: datetime, limit: int) -> list[SimpleNamespace]:
     """Published activities the member is expected at that have not ended, soonest first,
     each with `my` (status, check-in time, open request) — one statement."""
+    params = {"x_member_id": member.id, "x_now": now, **ancestor_params(member.org_path)}
+    stmt = _statement(status_kind(member.status), len(params) - 2, limit)
+    rows = core_execute(db.session, stmt, params)
+    return [_shown(row, now) for row in rows.mappings()]
+
+
+@functools.cache
+def _statement(kind: str, depth: int, limit: int):
+    """The home screen's statement, built once per status kind, org depth and limit:
+    constructing its unions and subqueries per request cost more CPU than running it."""
+    now = bindparam("x_now", type_=UTCDateTime())
+    member_id = bindparam("x_member_id", type_=Integer())
     activities = (
         select(Activity.__table__, Organization.name.label("org_name"))
         .join(Organization, Organization.id == Activity.org_id)
         .where(
             Activity.status == "published",
             (Activity.ends_at > now) | (Activity.checkin_closes_at > now),
-            expected_condition_for(member.id, member.org_path, member.status),
+            Activity.id.in_(expected_ids_template(kind, depth)),
         )
         .order_by(Activity.starts_at, Activity.id)
         .limit(limit)
@@ -44,7 +64,7 @@ def upcoming_with_status(member: MemberInfo, now: datetime, limit: int) -> list[
         return (
             select(column)
             .where(
-                AttendanceRequest.member_id == member.id,
+                AttendanceRequest.member_id == member_id,
                 AttendanceRequest.activity_id == activities.c.id,
                 AttendanceRequest.status.in_(_OPEN),
             )
@@ -53,7 +73,7 @@ def upcoming_with_status(member: MemberInfo, now: datetime, limit: int) -> list[
             .scalar_subquery()
         )
 
-    stmt = (
+    return (
         select(
             activities,
             Attendance.status.label("my_status"),
@@ -64,11 +84,10 @@ def upcoming_with_status(member: MemberInfo, now: datetime, limit: int) -> list[
         )
         .outerjoin(
             Attendance,
-            (Attendance.activity_id == activities.c.id) & (Attendance.member_id == member.id),
+            (Attendance.activity_id == activities.c.id) & (Attendance.member_id == member_id),
         )
         .order_by(activities.c.starts_at, activities.c.id)
     )
-    return [_shown(row, now) for row in db.session.execute(stmt).mappings()]
 
 
 def _shown(row: dict[str, Any], now: datetime) -> SimpleNamespace:

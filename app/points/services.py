@@ -484,8 +484,13 @@ def source_total(member_id: int, source_type: str, source_id: int, actions: list
 
 def points_today_query(member_id: int, now: datetime):
     """The SELECT of the points earned on the display-zone day of `now` (to compose)."""
+    return points_on_day_query(member_id, local_day(now))
+
+
+def points_on_day_query(member_id, day):
+    """The SELECT of the points earned on `day` (values or bound parameters, to compose)."""
     return select(func.coalesce(func.sum(PointLedger.delta), 0)).where(
-        PointLedger.member_id == member_id, PointLedger.day == local_day(now)
+        PointLedger.member_id == member_id, PointLedger.day == day
     )
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import Integer, String, bindparam, case, func, literal, select, union_all
 
+from app.db import core_execute
 from app.extensions import db
 from app.points.models import MemberPointPeriod, MemberPoints, PointLedger
 from app.points.rules import rules
@@ -32,11 +34,11 @@ def history(member_id: int, page: int, per_page: int) -> dict:
     return result
 
 
-def _totals(member_id: int, now: datetime) -> tuple[int, dict[str, int], dict[str, int], int]:
-    """(balance, period totals, today's points per rule action, today's points) in one
-    statement: a UNION ALL of the balance row, the four period rows and today's ledger."""
-    today = local_day(now)
-    keys = period_keys(today)
+@functools.cache
+def _totals_statement():
+    """Balance, the four period rows and today's ledger by action, as one UNION ALL built
+    once per process (parameters `t_*`)."""
+    member_id = bindparam("t_member_id", type_=Integer())
     balance = select(literal("#balance"), MemberPoints.total).where(
         MemberPoints.member_id == member_id
     )
@@ -44,17 +46,32 @@ def _totals(member_id: int, now: datetime) -> tuple[int, dict[str, int], dict[st
         literal("#period:") + MemberPointPeriod.period_kind, MemberPointPeriod.points
     ).where(
         MemberPointPeriod.member_id == member_id,
-        MemberPointPeriod.period_kind.in_([k for k, _ in keys]),
-        MemberPointPeriod.period_key.in_([v for _, v in keys]),
+        MemberPointPeriod.period_kind.in_(list(_KINDS)),
+        MemberPointPeriod.period_key.in_([bindparam(f"t_{k}", type_=String()) for k in _KINDS]),
     )
     # corrections (no rule) count in today's points but in no rule's progress
     label = case((PointLedger.rule_id.is_(None), literal("#correction")), else_=PointLedger.action)
     todays = (
         select(label, func.sum(PointLedger.delta))
-        .where(PointLedger.member_id == member_id, PointLedger.day == today)
+        .where(
+            PointLedger.member_id == member_id,
+            PointLedger.day == bindparam("t_day", type_=PointLedger.__table__.c.day.type),
+        )
         .group_by(label)
     )
-    rows = db.session.execute(union_all(balance, periods, todays)).all()
+    return union_all(balance, periods, todays)
+
+
+_KINDS = ("week", "month", "year", "all")
+
+
+def _totals(member_id: int, now: datetime) -> tuple[int, dict[str, int], dict[str, int], int]:
+    """(balance, period totals, today's points per rule action, today's points) in one
+    statement: a UNION ALL of the balance row, the four period rows and today's ledger."""
+    today = local_day(now)
+    keys = period_keys(today)
+    params = {"t_member_id": member_id, "t_day": today, **{f"t_{k}": v for k, v in keys}}
+    rows = core_execute(db.session, _totals_statement(), params).all()
     found = {key: int(value or 0) for key, value in rows}
     period_totals = {kind: found.get(f"#period:{kind}", 0) for kind, _ in keys}
     earned = {k: v for k, v in found.items() if not k.startswith("#")}
@@ -62,21 +79,25 @@ def _totals(member_id: int, now: datetime) -> tuple[int, dict[str, int], dict[st
     return found.get("#balance", 0), period_totals, earned, points_today
 
 
+@functools.cache
+def _history_statement():
+    """One page of the member's ledger with the full count (parameters `h_*`); built once."""
+    table = PointLedger.__table__
+    return (
+        select(table, func.count().over().label("full_count"))
+        .where(table.c.member_id == bindparam("h_member_id", type_=Integer()))
+        .order_by(table.c.created_at.desc(), table.c.id.desc())
+        .limit(bindparam("h_limit", type_=Integer()))
+        .offset(bindparam("h_offset", type_=Integer()))
+    )
+
+
 def _history_page(member_id: int, page: int, per_page: int) -> dict:
     """One page of the ledger, newest first, and the total in the same statement."""
     per_page = min(per_page, current_app.config["PER_PAGE_MAX"])
     table = PointLedger.__table__
-    rows = (
-        db.session.execute(
-            select(table, func.count().over().label("full_count"))
-            .where(table.c.member_id == member_id)
-            .order_by(table.c.created_at.desc(), table.c.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        .mappings()
-        .all()
-    )
+    params = {"h_member_id": member_id, "h_limit": per_page, "h_offset": (page - 1) * per_page}
+    rows = core_execute(db.session, _history_statement(), params).mappings().all()
     if rows:
         total = rows[0]["full_count"]
     elif page == 1:

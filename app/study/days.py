@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.db import core_execute
 from app.extensions import db
 from app.points import standing
 from app.study.models import StudyDay
@@ -34,21 +36,32 @@ def record_study(member_id: int, day: date, seconds: int, now: datetime) -> None
     db.session.execute(stmt)
 
 
+@functools.cache
+def _streak_statement():
+    """The member's study days of the look-back, newest first; built once per process."""
+    today = bindparam("s_today", type_=StudyDay.__table__.c.day.type)
+    since = bindparam("s_since", type_=StudyDay.__table__.c.day.type)
+    return (
+        select(StudyDay.__table__.c.day)
+        .where(
+            StudyDay.__table__.c.member_id == bindparam("s_member_id", type_=Integer()),
+            StudyDay.__table__.c.day <= today,
+            StudyDay.__table__.c.day > since,
+        )
+        .order_by(StudyDay.__table__.c.day.desc())
+    )
+
+
 def streak(member_id: int, now: datetime) -> dict:
     """Consecutive Shanghai days with study up to today (or up to yesterday, while today's
     study is still to come), and whether today counts already."""
     today = local_day(now)
-    days = list(
-        db.session.scalars(
-            select(StudyDay.day)
-            .where(
-                StudyDay.member_id == member_id,
-                StudyDay.day <= today,
-                StudyDay.day > today - timedelta(days=STREAK_LOOKBACK_DAYS),
-            )
-            .order_by(StudyDay.day.desc())
-        )
-    )
+    params = {
+        "s_member_id": member_id,
+        "s_today": today,
+        "s_since": today - timedelta(days=STREAK_LOOKBACK_DAYS),
+    }
+    days = list(core_execute(db.session, _streak_statement(), params).scalars())
     studied_today = bool(days) and days[0] == today
     expected = today if studied_today else today - timedelta(days=1)
     count = 0
