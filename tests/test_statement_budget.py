@@ -210,3 +210,62 @@ def test_hot_paths_hit_the_compiled_sql_cache(client, park, meeting, backend, au
     assert seen
     missed = [s for s in seen if "CACHE_HIT" not in s[0]]
     assert not missed, missed
+
+
+def test_hot_statements_are_built_once_per_worker(
+    client, park, meeting, backend, auth_headers, make_member
+):
+    """A warm worker reuses the statement objects of the hot paths across members: they are
+    built once with bound parameters (building a select per request cost more CPU than
+    running it). Each request runs as two different members; the statement object a cursor
+    executes must be the same one both times, except the brief's ORM query and /me's member
+    load, which load ORM rows and are built per request."""
+    third = make_member(park.branch_a, name="赵六")
+    members = [park.member_a, park.member_a2, third]
+    headers = [auth_headers(m) for m in members]
+    meeting_id = meeting.id  # read now: the test's own session would reload it mid-count
+
+    def check_in(h):
+        token = tokens.checkin_token(meeting_id, tokens.window_of(utcnow()))
+        return client.post("/api/v1/checkins", json={"token": token}, headers=h)
+
+    requests = [
+        check_in,
+        lambda h: client.get("/api/mp/v1/home", headers=h),
+        lambda h: client.get("/api/v1/points/me", headers=h),
+        check_in,  # the repeat
+    ]
+    for call in requests:  # warm-up: the first member builds every statement
+        assert call(headers[0]).status_code < 300
+    for h in headers:  # and each member's principal is cached (its first request reads it)
+        assert client.get("/api/v1/me", headers=h).status_code == 200
+
+    def run(h):
+        seen: dict[str, list] = {}  # the objects themselves: an id() may be reused after GC
+
+        def after(_conn, _cursor, statement, _params, context, _many):
+            invoked = getattr(context, "invoked_statement", None)
+            if invoked is not None:
+                seen.setdefault(statement, []).append(invoked)
+
+        event.listen(db.engine, "after_cursor_execute", after)
+        try:
+            for call in requests:
+                assert call(h).status_code < 300
+        finally:
+            event.remove(db.engine, "after_cursor_execute", after)
+        return seen
+
+    def same(a: list, b: list) -> bool:
+        return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+    second, third_seen = run(headers[1]), run(headers[2])
+    assert second
+    rebuilt = [
+        sql
+        for sql, objects in second.items()
+        if sql in third_seen and not same(objects, third_seen[sql]) and "study_items" not in sql
+    ]
+    assert not rebuilt, "\n\n".join(rebuilt)
+    reused = [sql for sql, objects in second.items() if same(objects, third_seen.get(sql, []))]
+    assert len(reused) >= 5, _show(list(second))

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, func, literal, select, union_all, update
+from sqlalchemy import Integer, bindparam, exists, func, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.activities import code_budget, tokens
@@ -164,16 +164,17 @@ def _answer(row, facts: CheckinFacts, member: MemberInfo) -> CheckinAnswer:
     )
 
 
-def _existing_row(activity_id: int, member_id: int):
-    return (
-        db.session.execute(
-            select(*_COLUMNS).where(
-                _TABLE.c.activity_id == activity_id, _TABLE.c.member_id == member_id
-            )
-        )
-        .mappings()
-        .first()
+@functools.cache
+def _existing_statement():
+    return select(*_COLUMNS).where(
+        _TABLE.c.activity_id == bindparam("v_activity_id", type_=Integer()),
+        _TABLE.c.member_id == bindparam("v_member_id", type_=Integer()),
     )
+
+
+def _existing_row(activity_id: int, member_id: int):
+    params = {"v_activity_id": activity_id, "v_member_id": member_id}
+    return core_execute(db.session, _existing_statement(), params).mappings().first()
 
 
 _MEMBERS = Member.__table__

@@ -283,23 +283,13 @@ def award_once(
     }
     if db.session.get_bind().dialect.name == "postgresql":
         return _award_postgres(entry, scope, now)
-    ledger_id = db.session.execute(
-        sqlite.insert(PointLedger.__table__)
-        .values(entry)
-        .on_conflict_do_nothing()
-        .returning(PointLedger.__table__.c.id)
-    ).scalar()
+    insert_entry, add_to_balance = _award_statements_sqlite()
+    params = {f"e_{c}": entry[c] for c in _ENTRY_COLUMNS}
+    ledger_id = core_execute(db.session, insert_entry, params).scalar()
     if ledger_id is None:
         return None
-    balance_row = sqlite.insert(MemberPoints.__table__).values(
-        member_id=member_id, total=rule.points, updated_at=now
-    )
-    db.session.execute(
-        balance_row.on_conflict_do_update(
-            index_elements=["member_id"],
-            set_={"total": MemberPoints.total + rule.points, "updated_at": now},
-        )
-    )
+    params = {"b_member_id": member_id, "b_points": rule.points, "b_now": now}
+    core_execute(db.session, add_to_balance, params)
     _add_to_periods(member_id, day, rule.points, now, scope)
     return ledger_id
 
@@ -358,6 +348,28 @@ def _award_statement():
     )
     periods = _period_upsert(periods).cte("periods")
     return select(ledger.c.id).add_cte(balance).add_cte(periods)
+
+
+@functools.cache
+def _award_statements_sqlite():
+    """SQLite has no writing CTEs: the ledger row, then the balance (the period totals are
+    :func:`_periods_statement`); built once per process."""
+    insert_entry = (
+        sqlite.insert(_LEDGER)
+        .values({c: bindparam(f"e_{c}", type_=_LEDGER.c[c].type) for c in _ENTRY_COLUMNS})
+        .on_conflict_do_nothing()
+        .returning(_LEDGER.c.id)
+    )
+    balance = MemberPoints.__table__
+    points = bindparam("b_points", type_=Integer())
+    now = bindparam("b_now", type_=UTCDateTime())
+    add = sqlite.insert(balance).values(
+        member_id=bindparam("b_member_id", type_=Integer()), total=points, updated_at=now
+    )
+    add = add.on_conflict_do_update(
+        index_elements=["member_id"], set_={"total": balance.c.total + points, "updated_at": now}
+    )
+    return insert_entry, add
 
 
 def _award_postgres(entry: dict, scope: tuple[int | None, int | None], now: datetime) -> int | None:
