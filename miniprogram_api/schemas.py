@@ -6,18 +6,19 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.activities.schemas import AttendanceSchema, GeofenceSchema
+from app.fastdump import FastDumpSchema
 from app.points.schemas import StreakSchema
 from app.schemas import LocalDateTime
 from app.study.schemas import StudyItemSchema
 
 
-class WxLoginSchema(ma.Schema):
+class WxLoginSchema(FastDumpSchema):
     """The `code` from wx.login()."""
 
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 
-class WxLoginResultSchema(ma.Schema):
+class WxLoginResultSchema(FastDumpSchema):
     """Tokens for a bound member, or a bind token to use with an invite code."""
 
     needs_binding = ma.fields.Boolean(required=True)
@@ -27,14 +28,14 @@ class WxLoginResultSchema(ma.Schema):
     bind_token = ma.fields.String(metadata={"description": "Valid 10 minutes; send to /bind"})
 
 
-class BindSchema(ma.Schema):
+class BindSchema(FastDumpSchema):
     """Bind the WeChat account to a member with the secretary's invite code."""
 
     bind_token = ma.fields.String(required=True, validate=validate.Length(min=1, max=512))
     invite_code = ma.fields.String(required=True, validate=validate.Length(min=4, max=200))
 
 
-class TokenPairSchema(ma.Schema):
+class TokenPairSchema(FastDumpSchema):
     """Access and refresh token."""
 
     access_token = ma.fields.String(required=True)
@@ -48,7 +49,7 @@ class TokenPairSchema(ma.Schema):
     )
 
 
-class ScanSchema(ma.Schema):
+class ScanSchema(FastDumpSchema):
     """Whatever the phone's camera read, plus the location and device for a check-in."""
 
     content = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
@@ -76,7 +77,7 @@ class ScanSchema(ma.Schema):
             raise ma.ValidationError("lat 与 lng 须同时提供", "lat")
 
 
-class ScanResultSchema(ma.Schema):
+class ScanResultSchema(FastDumpSchema):
     """`checkin`: the attendance (201 new, 200 repeat); `invite`: go to binding with the code."""
 
     kind = ma.fields.String(required=True, metadata={"description": "checkin | invite"})
@@ -85,7 +86,7 @@ class ScanResultSchema(ma.Schema):
     invite_code = ma.fields.String()
 
 
-class MyStatusRequestSchema(ma.Schema):
+class MyStatusRequestSchema(FastDumpSchema):
     """The member's open leave or make-up request."""
 
     id = ma.fields.Integer()
@@ -93,7 +94,7 @@ class MyStatusRequestSchema(ma.Schema):
     status = ma.fields.String()
 
 
-class MyStatusSchema(ma.Schema):
+class MyStatusSchema(FastDumpSchema):
     """The member's own status at an activity."""
 
     status = ma.fields.String(
@@ -104,7 +105,7 @@ class MyStatusSchema(ma.Schema):
     request = ma.fields.Nested(MyStatusRequestSchema, allow_none=True)
 
 
-class HomeActivitySchema(ma.Schema):
+class HomeActivitySchema(FastDumpSchema):
     """An upcoming or running activity on the home screen."""
 
     id = ma.fields.Integer()
@@ -123,7 +124,7 @@ class HomeActivitySchema(ma.Schema):
     my = ma.fields.Nested(MyStatusSchema)
 
 
-class HomeMemberSchema(ma.Schema):
+class HomeMemberSchema(FastDumpSchema):
     """Who is logged in."""
 
     id = ma.fields.Integer()
@@ -133,7 +134,7 @@ class HomeMemberSchema(ma.Schema):
     status = ma.fields.String()
 
 
-class HomePointsSchema(ma.Schema):
+class HomePointsSchema(FastDumpSchema):
     """Points earned today (Asia/Shanghai day) and the balance."""
 
     today = ma.fields.Integer()
@@ -143,7 +144,7 @@ class HomePointsSchema(ma.Schema):
     )
 
 
-class HomeLedgersSchema(ma.Schema):
+class HomeLedgersSchema(FastDumpSchema):
     """Notices waiting for the member's confirmation and dues unpaid (issue 19)."""
 
     notices_unconfirmed = ma.fields.Integer()
@@ -151,7 +152,7 @@ class HomeLedgersSchema(ma.Schema):
     owed_months = ma.fields.Integer()
 
 
-class HomeSchema(ma.Schema):
+class HomeSchema(FastDumpSchema):
     """The home screen in one call."""
 
     member = ma.fields.Nested(HomeMemberSchema)
@@ -172,7 +173,7 @@ PRINTABLE_ASCII = validate.Regexp(r"^[\x20-\x7e]*$", error="只能包含字母�
 NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f\ud800-\udfff]*$", error="包含无效字符")
 
 
-class BrowserBindSchema(ma.Schema):
+class BrowserBindSchema(FastDumpSchema):
     """Bind this browser to the member an invite code names."""
 
     invite_code = ma.fields.String(
@@ -187,7 +188,7 @@ class BrowserBindSchema(ma.Schema):
     )
 
 
-class DeviceSchema(ma.Schema):
+class DeviceSchema(FastDumpSchema):
     """A phone or browser the member is logged in on."""
 
     id = ma.fields.Integer()
@@ -199,13 +200,13 @@ class DeviceSchema(ma.Schema):
     current = ma.fields.Boolean(metadata={"description": "the device making this request"})
 
 
-class DeviceListSchema(ma.Schema):
+class DeviceListSchema(FastDumpSchema):
     """The member's logged-in devices."""
 
     items = ma.fields.List(ma.fields.Nested(DeviceSchema))
 
 
-class OALoginSchema(ma.Schema):
+class OALoginSchema(FastDumpSchema):
     """The `code` WeChat's web authorisation (snsapi_base) put on the redirect URL."""
 
     code = ma.fields.String(

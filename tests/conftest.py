@@ -17,10 +17,13 @@ import pytest
 from flask_jwt_extended import create_access_token
 from sqlalchemy import text
 
-from app import create_app
+from app import create_app, fastdump
 from app.extensions import db
 from miniprogram_api import register as register_miniprogram_api
 from tests.fake_wechat import fake_wechat  # noqa: F401 — the loopback WeChat fixture
+
+# every FastDumpSchema dump in the suite is compared with marshmallow's own (a difference fails)
+fastdump.VERIFY = True
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PG_SKIP = "PostgreSQL tests skipped: set TEST_DATABASE_URL (scripts/test.sh explains)"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.fastdump import FastDumpSchema
 from app.members.schemas import MemberSchema
 
 
-class LoginSchema(ma.Schema):
+class LoginSchema(FastDumpSchema):
     """Console login."""
 
     username = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -17,7 +18,7 @@ class LoginSchema(ma.Schema):
     )
 
 
-class TokenSchema(ma.Schema):
+class TokenSchema(FastDumpSchema):
     """A token pair (refresh answers only a new access token)."""
 
     access_token = ma.fields.String(required=True)
@@ -25,7 +26,7 @@ class TokenSchema(ma.Schema):
     token_type = ma.fields.String(metadata={"example": "Bearer"})
 
 
-class UserSchema(ma.Schema):
+class UserSchema(FastDumpSchema):
     """A console user."""
 
     id = ma.fields.Integer()
@@ -34,7 +35,7 @@ class UserSchema(ma.Schema):
     is_admin = ma.fields.Boolean()
 
 
-class GrantSchema(ma.Schema):
+class GrantSchema(FastDumpSchema):
     """A role the caller holds, with the subtree it covers."""
 
     org_id = ma.fields.Integer()
@@ -43,7 +44,7 @@ class GrantSchema(ma.Schema):
     manages = ma.fields.Boolean()
 
 
-class MeSchema(ma.Schema):
+class MeSchema(FastDumpSchema):
     """The caller: user, member profile, roles and scopes."""
 
     identity = ma.fields.String()
@@ -63,7 +64,7 @@ class MeSchema(ma.Schema):
     )
 
 
-class LogoutSchema(ma.Schema):
+class LogoutSchema(FastDumpSchema):
     """Optionally the refresh token, so that logout ends the whole session."""
 
     refresh_token = ma.fields.String(load_default=None, allow_none=True)

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.activities.models import ACTIVITY_STATUSES, ACTIVITY_TYPES, ATTENDANCE_STATUSES
+from app.fastdump import FastDumpSchema
 from app.schemas import LocalDateTime, PageArgsSchema, id_field, sane_time
 
 
@@ -19,7 +20,7 @@ MINUTES = validate.Range(min=0, max=1440)
 ID_LIST = {"validate": validate.Length(max=200)}
 
 
-class GeofenceSchema(ma.Schema):
+class GeofenceSchema(FastDumpSchema):
     """Where check-in is allowed: a circle (radius defaults to GEOFENCE_DEFAULT_RADIUS_M)."""
 
     lat = ma.fields.Float(required=True, validate=LAT, allow_nan=False)
@@ -29,14 +30,14 @@ class GeofenceSchema(ma.Schema):
     )
 
 
-class NamedRefSchema(ma.Schema):
+class NamedRefSchema(FastDumpSchema):
     """An id and a name."""
 
     id = ma.fields.Integer()
     name = ma.fields.String()
 
 
-class ActivityRoomSchema(ma.Schema):
+class ActivityRoomSchema(FastDumpSchema):
     """The room of the Party–masses centre an activity holds (its live booking)."""
 
     booking_id = ma.fields.Integer()
@@ -47,7 +48,7 @@ class ActivityRoomSchema(ma.Schema):
     ends_at = LocalDateTime()
 
 
-class _RoomFields(ma.Schema):
+class _RoomFields(FastDumpSchema):
     room_id = id_field(
         allow_none=True,
         metadata={"description": "book this room for the activity's time; location from it"},
@@ -63,7 +64,7 @@ class _RoomFields(ma.Schema):
     )
 
 
-class ActivitySchema(ma.Schema):
+class ActivitySchema(FastDumpSchema):
     """An activity as shown, with its computed phase and check-in window."""
 
     id = ma.fields.Integer()
@@ -116,7 +117,7 @@ class ActivitySchema(ma.Schema):
     )
 
 
-class _WindowFields(ma.Schema):
+class _WindowFields(FastDumpSchema):
     checkin_opens_before_minutes = ma.fields.Integer(allow_none=True, validate=MINUTES)
     checkin_closes_after_minutes = ma.fields.Integer(
         allow_none=True, validate=validate.Range(min=1, max=1440)
@@ -196,13 +197,13 @@ class ActivityListArgsSchema(PageArgsSchema):
     q = ma.fields.String(validate=validate.Length(max=50))
 
 
-class CancelSchema(ma.Schema):
+class CancelSchema(FastDumpSchema):
     """Why the activity is cancelled."""
 
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
-class RecordSchema(ma.Schema):
+class RecordSchema(FastDumpSchema):
     """The meeting record (会议记录) and, for volunteer service, its hours."""
 
     summary = ma.fields.String(allow_none=True, validate=validate.Length(max=20_000))
@@ -219,7 +220,7 @@ class RecordSchema(ma.Schema):
 # --- check-in --------------------------------------------------------------------------------
 
 
-class CheckinSchema(ma.Schema):
+class CheckinSchema(FastDumpSchema):
     """`token` (or the scan URL) from the QR, or the 6-digit `code`; location when required."""
 
     token = ma.fields.String(validate=validate.Length(min=1, max=512))
@@ -240,7 +241,7 @@ class CheckinSchema(ma.Schema):
             raise ma.ValidationError("lat 与 lng 须同时提供", "lat")
 
 
-class AttendanceSchema(ma.Schema):
+class AttendanceSchema(FastDumpSchema):
     """One member's attendance at one activity."""
 
     id = ma.fields.Integer()
@@ -259,7 +260,7 @@ class AttendanceSchema(ma.Schema):
     updated_at = LocalDateTime()
 
 
-class CheckinCodeSchema(ma.Schema):
+class CheckinCodeSchema(FastDumpSchema):
     """What the secretary's screen shows; poll again after `refresh_in_seconds`."""
 
     activity_id = ma.fields.Integer()
@@ -274,7 +275,7 @@ class CheckinCodeSchema(ma.Schema):
     checkin_closes_at = LocalDateTime()
 
 
-class MemberCodeSchema(ma.Schema):
+class MemberCodeSchema(FastDumpSchema):
     """The member's personal rotating code, to show as a QR to the secretary."""
 
     member_id = ma.fields.Integer()
@@ -284,7 +285,7 @@ class MemberCodeSchema(ma.Schema):
     refresh_in_seconds = ma.fields.Float()
 
 
-class ScanMemberSchema(ma.Schema):
+class ScanMemberSchema(FastDumpSchema):
     """The personal code read from the member's phone."""
 
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))
@@ -293,7 +294,7 @@ class ScanMemberSchema(ma.Schema):
 # --- the sheet and the live count -------------------------------------------------------------
 
 
-class SheetRowSchema(ma.Schema):
+class SheetRowSchema(FastDumpSchema):
     """An expected attendee and their status."""
 
     member_id = ma.fields.Integer()
@@ -313,7 +314,7 @@ class SheetRowSchema(ma.Schema):
     leave_request_id = ma.fields.Integer(allow_none=True)
 
 
-class CountsSchema(ma.Schema):
+class CountsSchema(FastDumpSchema):
     """Head counts per status."""
 
     present = ma.fields.Integer()
@@ -324,7 +325,7 @@ class CountsSchema(ma.Schema):
     pending = ma.fields.Integer()
 
 
-class QuorumSchema(ma.Schema):
+class QuorumSchema(FastDumpSchema):
     """支部党员大会: quorate when present full members exceed half of the expected voters."""
 
     expected_voters = ma.fields.Integer()
@@ -333,7 +334,7 @@ class QuorumSchema(ma.Schema):
     quorate = ma.fields.Boolean()
 
 
-class SheetSchema(ma.Schema):
+class SheetSchema(FastDumpSchema):
     """The attendance sheet; rate = (present + late + makeup) / (expected − leave)."""
 
     activity = ma.fields.Nested(ActivitySchema)
@@ -345,7 +346,7 @@ class SheetSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(SheetRowSchema))
 
 
-class ArrivalSchema(ma.Schema):
+class ArrivalSchema(FastDumpSchema):
     """A recent arrival on the projector."""
 
     member_id = ma.fields.Integer()
@@ -355,7 +356,7 @@ class ArrivalSchema(ma.Schema):
     checked_in_at = LocalDateTime()
 
 
-class LiveSchema(ma.Schema):
+class LiveSchema(FastDumpSchema):
     """Counts and the latest arrivals, for a screen polling every few seconds."""
 
     activity_id = ma.fields.Integer()
@@ -372,14 +373,14 @@ class LiveSchema(ma.Schema):
     now = LocalDateTime()
 
 
-class ManualStatusSchema(ma.Schema):
+class ManualStatusSchema(FastDumpSchema):
     """A status set by the secretary, with the reason the audit log keeps."""
 
     status = ma.fields.String(required=True, validate=validate.OneOf(ATTENDANCE_STATUSES))
     reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
 
 
-class AttendeeCorrectionSchema(ma.Schema):
+class AttendeeCorrectionSchema(FastDumpSchema):
     """A hand correction of the fixed list of expected attendees (audited)."""
 
     expected = ma.fields.Boolean(required=True, metadata={"description": "是否在应到名单中"})
@@ -389,7 +390,7 @@ class AttendeeCorrectionSchema(ma.Schema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
 
 
-class AttendeeSchema(ma.Schema):
+class AttendeeSchema(FastDumpSchema):
     """A member's place on the fixed list after a correction."""
 
     activity_id = ma.fields.Integer()
@@ -401,20 +402,20 @@ class AttendeeSchema(ma.Schema):
 # --- leave and make-up ------------------------------------------------------------------------
 
 
-class ReasonSchema(ma.Schema):
+class ReasonSchema(FastDumpSchema):
     """Why the member asks."""
 
     reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=500))
 
 
-class DecisionSchema(ma.Schema):
+class DecisionSchema(FastDumpSchema):
     """Approve or reject, with an optional note."""
 
     approve = ma.fields.Boolean(required=True)
     note = ma.fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class RequestSchema(ma.Schema):
+class RequestSchema(FastDumpSchema):
     """A leave or make-up request."""
 
     id = ma.fields.Integer()
@@ -443,7 +444,7 @@ class RequestListArgsSchema(PageArgsSchema):
     mine = ma.fields.Boolean(metadata={"description": "only the caller's own requests"})
 
 
-class InvitationSchema(ma.Schema):
+class InvitationSchema(FastDumpSchema):
     """An invitation from another branch's activity, awaiting the caller's acceptance."""
 
     activity_id = ma.fields.Integer(required=True)
@@ -458,7 +459,7 @@ class InvitationSchema(ma.Schema):
     member_name = ma.fields.String(allow_none=True)
 
 
-class InvitationAnswerSchema(ma.Schema):
+class InvitationAnswerSchema(FastDumpSchema):
     """Which invitation of the activity: to an org (`org_id`) or to a member (`member_id`)."""
 
     org_id = id_field()
@@ -470,7 +471,7 @@ class InvitationAnswerSchema(ma.Schema):
             raise ma.ValidationError("须且只能填写 org_id 或 member_id 之一", "_schema")
 
 
-class InvitationResultSchema(ma.Schema):
+class InvitationResultSchema(FastDumpSchema):
     """The invitation after the answer: `accepted` or `declined` (removed)."""
 
     activity_id = ma.fields.Integer(required=True)

@@ -8,6 +8,7 @@ A park with `public_ranking` off shows members their own rank only; its staff se
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from dataclasses import dataclass
@@ -15,10 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, bindparam, func, select
 
 from app import versions
 from app.auth import Principal
+from app.db import core_execute
 from app.errors import APIError, forbidden
 from app.extensions import db
 from app.members.models import Member
@@ -135,7 +137,11 @@ def leaderboard(principal: Principal, args: dict[str, Any], now: datetime) -> di
         "public": public,
         "participants": participants,
         "items": items if public or staff else [],
-        "me": _me(principal, where, inside),
+        "me": _me(
+            principal,
+            {"scope": scope, "r_kind": period, "r_key": key, "r_target": target_id},
+            inside,
+        ),
         "now": now,
     }
 
@@ -185,23 +191,36 @@ def _top(cache_key: tuple, where, limit: int) -> tuple[int, list[dict[str, Any]]
     return participants, items
 
 
-def _me(principal: Principal, where, inside: bool) -> dict[str, Any] | None:
+@functools.cache
+def _me_statement(scope: str):
+    """The caller's points and how many have more in one scope and period (parameters
+    `r_kind`, `r_key`, `r_target`, `r_member_id`); built once per scope."""
+    periods = MemberPointPeriod.__table__
+    column = periods.c.branch_id if scope == "branch" else periods.c.park_id
+    where = (
+        periods.c.period_kind == bindparam("r_kind", type_=String()),
+        periods.c.period_key == bindparam("r_key", type_=String()),
+        column == bindparam("r_target", type_=Integer()),
+    )
+    mine = func.coalesce(
+        select(periods.c.points)
+        .where(*where, periods.c.member_id == bindparam("r_member_id", type_=Integer()))
+        .scalar_subquery(),
+        0,
+    )
+    ahead = (
+        select(func.count()).select_from(periods).where(*where, periods.c.points > mine)
+    ).scalar_subquery()
+    return select(mine, ahead)
+
+
+def _me(principal: Principal, where: dict[str, Any], inside: bool) -> dict[str, Any] | None:
     """The caller's points and rank (1 + how many have more), when they are ranked here:
     one statement, a lookup and a COUNT over the (kind, key, scope, points) index."""
     member_id = principal.member_id
     if member_id is None or not inside:
         return None
-    mine = func.coalesce(
-        select(MemberPointPeriod.points)
-        .where(*where, MemberPointPeriod.member_id == member_id)
-        .scalar_subquery(),
-        0,
-    )
-    ahead = (
-        select(func.count())
-        .select_from(MemberPointPeriod)
-        .where(*where, MemberPointPeriod.points > mine)
-        .scalar_subquery()
-    )
-    points, count = db.session.execute(select(mine, ahead)).one()
+    params = {k: v for k, v in where.items() if k != "scope"}
+    params["r_member_id"] = member_id
+    points, count = core_execute(db.session, _me_statement(where["scope"]), params).one()
     return {"member_id": member_id, "points": int(points), "rank": int(count) + 1}

@@ -5,13 +5,14 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.fastdump import FastDumpSchema
 from app.schemas import LocalDateTime, PageArgsSchema, id_field, page_of
 
 SCOPES = ("branch", "park")
 PERIODS = ("week", "month", "year", "all")
 
 
-class LedgerEntrySchema(ma.Schema):
+class LedgerEntrySchema(FastDumpSchema):
     """One ledger entry (append-only)."""
 
     id = ma.fields.Integer()
@@ -32,7 +33,7 @@ class StaffLedgerEntrySchema(LedgerEntrySchema):
     revoked = ma.fields.Boolean()
 
 
-class RuleProgressSchema(ma.Schema):
+class RuleProgressSchema(FastDumpSchema):
     """Today's points of one rule as current / daily maximum (null: no daily cap)."""
 
     action = ma.fields.String()
@@ -42,7 +43,7 @@ class RuleProgressSchema(ma.Schema):
     max = ma.fields.Integer(allow_none=True)
 
 
-class TodaySchema(ma.Schema):
+class TodaySchema(FastDumpSchema):
     """Today (Asia/Shanghai) in points."""
 
     day = ma.fields.Date()
@@ -50,7 +51,7 @@ class TodaySchema(ma.Schema):
     rules = ma.fields.List(ma.fields.Nested(RuleProgressSchema))
 
 
-class PeriodsSchema(ma.Schema):
+class PeriodsSchema(FastDumpSchema):
     """Points this week, month, year and in all."""
 
     week = ma.fields.Integer()
@@ -59,14 +60,14 @@ class PeriodsSchema(ma.Schema):
     all = ma.fields.Integer()
 
 
-class StreakSchema(ma.Schema):
+class StreakSchema(FastDumpSchema):
     """Consecutive days with study."""
 
     days = ma.fields.Integer()
     studied_today = ma.fields.Boolean()
 
 
-class PointsMeSchema(ma.Schema):
+class PointsMeSchema(FastDumpSchema):
     """Balance, today's progress per rule, period totals, streak and one page of history."""
 
     balance = ma.fields.Integer()
@@ -77,7 +78,7 @@ class PointsMeSchema(ma.Schema):
     now = LocalDateTime()
 
 
-class LeaderboardArgsSchema(ma.Schema):
+class LeaderboardArgsSchema(FastDumpSchema):
     """Which board: branch or park, which period; staff may name the org (`org_id`)."""
 
     scope = ma.fields.String(load_default="branch", validate=validate.OneOf(SCOPES))
@@ -86,7 +87,7 @@ class LeaderboardArgsSchema(ma.Schema):
     limit = ma.fields.Integer(validate=validate.Range(min=1, max=100))
 
 
-class LeaderEntrySchema(ma.Schema):
+class LeaderEntrySchema(FastDumpSchema):
     """One place on the board."""
 
     rank = ma.fields.Integer()
@@ -96,7 +97,7 @@ class LeaderEntrySchema(ma.Schema):
     points = ma.fields.Integer()
 
 
-class MyRankSchema(ma.Schema):
+class MyRankSchema(FastDumpSchema):
     """The caller's own place."""
 
     member_id = ma.fields.Integer()
@@ -104,7 +105,7 @@ class MyRankSchema(ma.Schema):
     rank = ma.fields.Integer()
 
 
-class LeaderboardSchema(ma.Schema):
+class LeaderboardSchema(FastDumpSchema):
     """Top N (empty when the park keeps ranking private) and the caller's rank."""
 
     scope = ma.fields.String()
@@ -119,7 +120,7 @@ class LeaderboardSchema(ma.Schema):
     now = LocalDateTime()
 
 
-class RuleSchema(ma.Schema):
+class RuleSchema(FastDumpSchema):
     """A point rule."""
 
     id = ma.fields.Integer()
@@ -135,7 +136,7 @@ class RuleSchema(ma.Schema):
 CAP = validate.Range(min=1, max=1000)
 
 
-class RuleUpdateSchema(ma.Schema):
+class RuleUpdateSchema(FastDumpSchema):
     """What the admin may change on a rule (null cap: no cap)."""
 
     label = ma.fields.String(validate=validate.Length(min=1, max=64))
@@ -145,7 +146,7 @@ class RuleUpdateSchema(ma.Schema):
     active = ma.fields.Boolean()
 
 
-class AdjustmentSchema(ma.Schema):
+class AdjustmentSchema(FastDumpSchema):
     """`member_id` + `delta` (a correction), or `entry_id` (revoke that entry); a reason always."""
 
     member_id = id_field()

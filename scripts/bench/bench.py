@@ -193,6 +193,17 @@ class Server:
         log(f"{self.name} server: {self.workers} workers on {self.base}")
         return self
 
+    def worker_cpu_ticks(self) -> int:
+        """utime + stime of the gunicorn workers (clock ticks): the CPU they spent serving."""
+        total = 0
+        for pid in children(self.proc.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total
+
     def worker_memory(self) -> list[dict[str, int]]:
         return [{"pid": p, **rss_kb(p)} for p in children(self.proc.pid)]
 
@@ -231,6 +242,7 @@ class Wrk:
         cmd += ["--timeout", "10s", "-s", str(LUA / script), url, "--", *args]
         env = {**os.environ, "BENCH_LUA_DIR": str(LUA), "WRK_JSON": str(result_path)}
         spy = self._profiler(name, seconds)
+        ticks = self.server.worker_cpu_ticks() if self.server is not None else None
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if stop_when is not None:
             while proc.poll() is None:
@@ -245,7 +257,12 @@ class Wrk:
             spy.wait(60)
         (self.out / f"wrk-{name}.txt").write_text(text)
         data = json.loads(result_path.read_text())
-        return summarise(name, data)
+        result = summarise(name, data)
+        if ticks is not None and result["requests"]:
+            # the issue-18 yardstick: worker CPU per request served (the workers' /proc)
+            spent = (self.server.worker_cpu_ticks() - ticks) / os.sysconf("SC_CLK_TCK")
+            result["worker_cpu_ms_per_request"] = round(spent * 1000 / result["requests"], 3)
+        return result
 
     def _profiler(self, name: str, seconds: float):
         if name not in self.profile or self.server is None:
@@ -945,6 +962,25 @@ def summary(r: dict[str, Any]) -> dict[str, Any]:
         "fan-out ≥ 2,000/s": verdict(None if fan is None else fan >= TARGETS["fanout_per_s"]),
         "RSS ≤ 150 MB per worker": verdict(None if not workers else rss_max <= TARGETS["rss_mb"]),
     }
+    # issue 18: worker CPU per request (the workers' /proc), each beside /healthz's
+    cpu_budgets = {
+        "me": 1.5,
+        "checkin": 4.0,
+        "checkin_repeat": 2.0,
+        "leaderboard": 3.0,
+        "qr_png": 1.0,
+        "home": 4.0,
+    }
+    json_cpu = (s.get("json") or {}).get("worker_cpu_ms_per_request")
+    out["worker_cpu_ms"] = {
+        name: (s.get(name) or {}).get("worker_cpu_ms_per_request")
+        for name in ("json", *cpu_budgets, "points_me")
+    }
+    for name, budget in cpu_budgets.items():
+        cpu = out["worker_cpu_ms"][name]
+        out["targets"][f"{name} worker CPU ≤ {budget} ms (JSON: {json_cpu} ms)"] = verdict(
+            None if cpu is None else cpu <= budget
+        )
     sq = r.get("sqlite_checkin")
     if sq:
         out["targets"]["SQLite: no 'database is locked', exact rows"] = verdict(
@@ -965,8 +1001,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"gunicorn {r['workers']} sync workers, wrk {r['wrk_threads']} threads × "
         f"{r['connections']} connections, loopback; PostgreSQL {r['machine']['postgresql']}.",
         "",
-        "| scenario | req/s | ÷ JSON | p50 ms | p99 ms | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | req/s | ÷ JSON | p50 ms | p99 ms | errors | worker CPU ms/request |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     labels = {
         "json": "JSON calibration `GET /healthz`",
@@ -981,11 +1017,11 @@ def markdown(r: dict[str, Any]) -> str:
     for key, label in labels.items():
         v = s.get(key) or {}
         if "rps" not in v:
-            lines.append(f"| {label} | skipped: {v.get('skipped', 'not run')} | | | | |")
+            lines.append(f"| {label} | skipped: {v.get('skipped', 'not run')} | | | | | |")
             continue
         lines.append(
             f"| {label} | {v['rps']:,.0f} | {ratio(v['rps'], json_rps) or ''} | {v['p50_ms']} | "
-            f"{v['p99_ms']} | {v['errors']} |"
+            f"{v['p99_ms']} | {v['errors']} | {v.get('worker_cpu_ms_per_request', '')} |"
         )
     sq = r.get("sqlite_checkin")
     if sq:
@@ -993,7 +1029,8 @@ def markdown(r: dict[str, Any]) -> str:
             v = sq[key]
             lines.append(
                 f"| SQLite check-in, {key} ({sq['members']} members) | {v['rps']:,.0f} | | "
-                f"{v['p50_ms']} | {v['p99_ms']} | {v['errors']} |"
+                f"{v['p50_ms']} | {v['p99_ms']} | {v['errors']} | "
+                f"{v.get('worker_cpu_ms_per_request', '')} |"
             )
     burst = s.get("checkin_burst") or {}
     if burst:

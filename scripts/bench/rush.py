@@ -45,18 +45,6 @@ DB_NAME = f"{bench.DB_PREFIX}_rush"
 STEPS = ("home", "brief", "start", "complete")
 
 
-def _worker_cpu_ticks(server: bench.Server) -> int:
-    """utime + stime of the gunicorn workers (clock ticks)."""
-    total = 0
-    for pid in bench.children(server.proc.pid):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total
-
-
 class Client:
     """One keep-alive connection; every request is timed and its status kept."""
 
@@ -126,14 +114,14 @@ def _stats(latencies: list[float]) -> dict[str, float | None]:
 
 
 def _healthz(server: bench.Server, n: int, concurrency: int) -> dict[str, Any]:
-    ticks = _worker_cpu_ticks(server)
+    ticks = server.worker_cpu_ticks()
     records, span = _run(
         server.port,
         range(n),
         concurrency,
         lambda client, _i: [("healthz", *client.call("GET", "/healthz")[:2], time.perf_counter())],
     )
-    cpu_ms = (_worker_cpu_ticks(server) - ticks) * 1000 / os.sysconf("SC_CLK_TCK")
+    cpu_ms = (server.worker_cpu_ticks() - ticks) * 1000 / os.sysconf("SC_CLK_TCK")
     return {
         "requests": n,
         "errors": sum(1 for r in records if not 200 <= r[1] < 300),
@@ -185,10 +173,10 @@ def rush(server: bench.Server, tokens: list[str], item: int, concurrency: int) -
             out.append((step, status, ms, time.perf_counter()))
         return out
 
-    ticks = _worker_cpu_ticks(server)
+    ticks = server.worker_cpu_ticks()
     t0 = time.perf_counter()
     records, span = _run(server.port, tokens, concurrency, member)
-    cpu_ms = (_worker_cpu_ticks(server) - ticks) * 1000 / os.sysconf("SC_CLK_TCK")
+    cpu_ms = (server.worker_cpu_ticks() - ticks) * 1000 / os.sysconf("SC_CLK_TCK")
     served_by = [r[3] - t0 for r in records if r[0] == "complete"]
     errors: dict[str, int] = {}
     for step, status, _ms, _at in records:
