@@ -144,3 +144,23 @@ def test_gc_paused_turns_the_collector_back_on_only_if_it_was_on():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.fixture
+def committee_a(park, grant):
+    """Branch A with a committee of three seated: its months show 支委会 beside 主题党日."""
+    grant(park.branch_a, "deputy_secretary", member=park.member_a)
+    grant(park.branch_a, "organizer", member=park.member_a2)
+
+
+def test_frozen_items_in_any_order_show_in_the_requirements_order(
+    app, park, committee_a, closed_year, monkeypatch
+):
+    expected = _report(park, closed_year, monkeypatch, frozen_items)
+    jan = next(b for b in expected["branches"] if b["org_id"] == park.branch_a.id)["months"][0]
+    assert [i["type"] for i in jan["items"]] == ["committee_meeting", "theme_day"]
+
+    def reversed_items(year, ids):
+        return {key: items[::-1] for key, items in frozen_items(year, ids).items()}
+
+    assert _report(park, closed_year, monkeypatch, reversed_items) == expected

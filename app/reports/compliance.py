@@ -394,8 +394,7 @@ def compliance_report(
                             cals[b.id], held.get(b.id, {}), talks.get(b.id, (0, 0)), year, m, today
                         )
                     items += [{**i, "frozen": False} for i in live_items if i["type"] in types]
-                if len(plan[m]) > 1:
-                    items.sort(key=lambda i: order[i["type"]])
+                items.sort(key=lambda i: order[i["type"]])  # frozen lists come in any order
                 month_rows.append(
                     {"month": m, "closed": (MONTH, date(year, m, 1)) in closed, "items": items}
                 )
