@@ -11,6 +11,17 @@ builds `frozen_compliance` from them (timed), and times in-process, median of --
 one untimed call, in the same run: the read before (every period's JSON figures, their
 compliance part) and `app.reports.frozen.frozen_items` (one compact row per branch and year).
 The two answers are compared for equality.
+
+    .venv/bin/python scripts/bench/frozen_read.py --http --before-tree /tmp/before_r
+
+`--http` also times the whole closed-year city compliance request (`GET
+/api/v1/reports/compliance?year=2025`, JSON, as the top committee's secretary, through the
+Flask test client), median of --runs after one untimed call, wall and CPU, each tree in a
+fresh child process: `--before-tree DIR` (the code before, from `git archive`) at
+`4e8b2c7d9a10`, before this tree's newer migrations run, then this tree at its head, on the
+same data; the two bodies are compared (bytes and JSON). `--profile` adds a cProfile (CPU
+timer) of one more request per tree on stderr; `--no-items` skips the item reads; `--keep`
+leaves the database for a rerun of one tree (`--child DIR --body-file F`).
 """
 
 from __future__ import annotations
