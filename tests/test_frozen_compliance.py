@@ -3,6 +3,8 @@ closed periods reads exactly what the frozen figures say, before and after the m
 
 from __future__ import annotations
 
+import gc
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -10,10 +12,12 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.reports import compliance, periods
+from app.reports import compliance, periods, study
 from app.reports.compliance import compliance_report
-from app.reports.frozen import frozen_items
+from app.reports.frozen import frozen_items, gc_paused
 from app.reports.models import ClosedPeriod, FrozenCompliance, FrozenFigure
+from app.reports.schemas import ComplianceReportSchema, dump_compliance
+from app.timeutil import utcnow
 from tests.test_reports import activity, at, mark
 
 MIGRATION_BEFORE = "1cd727773855"  # the head before frozen_compliance
@@ -85,3 +89,78 @@ def test_the_migration_builds_the_rows_from_existing_figures(app, park, closed_y
     upgrade()  # rebuilt from frozen_figures
     assert db.session.scalar(select(func.count()).select_from(FrozenCompliance)) == 2
     assert frozen_items(2026, ids) == expected
+
+
+def _schema_dump(park, now) -> dict:
+    """What the answer was before dump_compliance: the schema's dump, through JSON."""
+    report = study.with_study_hours(compliance_report(park.park, 2026, now), "compliance", now)
+    dumped = ComplianceReportSchema().dump(report)
+    return json.loads(json.dumps(dumped, ensure_ascii=False))
+
+
+def test_the_json_answer_is_the_schemas_dump(app, client, park, closed_year):
+    now = utcnow()
+    r = client.get("/api/v1/reports/compliance?year=2026", headers=park.headers.committee)
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    assert r.get_data().endswith(b"\n")
+    answer = json.loads(r.get_data())
+    assert answer == _schema_dump(park, now)
+    items = [i for b in answer["branches"] for m in b["months"] for i in m["items"]]
+    assert items and all(i["frozen"] for i in items)
+    assert answer["branches"][0]["study_hours"]["target_hours"] == 32
+    # the downloads still flatten the same report
+    csv = client.get(
+        "/api/v1/reports/compliance?year=2026&format=csv", headers=park.headers.committee
+    )
+    assert csv.status_code == 200 and "A企业党支部" in csv.get_data(as_text=True)
+
+
+def test_a_year_half_closed_dumps_as_the_schema(app, park):
+    """Frozen months and live ones in one matrix: the hand-built dump is the schema's."""
+    mark(activity(park.branch_a, at(1, 12)), park.member_a)
+    mark(activity(park.branch_b, at(8, 5)), park.member_b)
+    periods.close_due_periods(datetime(2026, 7, 20, 12, tzinfo=UTC))  # January to June
+    db.session.commit()
+    now = datetime(2026, 8, 20, 12, tzinfo=UTC)
+    report = study.with_study_hours(compliance_report(park.park, 2026, now), "compliance", now)
+    flags = {i["frozen"] for b in report["branches"] for m in b["months"] for i in m["items"]}
+    assert flags == {True, False}
+    assert dump_compliance(report) == ComplianceReportSchema().dump(report)
+    assert dump_compliance({**report, "quarter": 3}) == ComplianceReportSchema().dump(
+        {**report, "quarter": 3}
+    )
+
+
+def test_gc_paused_turns_the_collector_back_on_only_if_it_was_on():
+    assert gc.isenabled()
+    with pytest.raises(ValueError), gc_paused():
+        assert not gc.isenabled()
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.fixture
+def committee_a(park, grant):
+    """Branch A with a committee of three seated: its months show 支委会 beside 主题党日."""
+    grant(park.branch_a, "deputy_secretary", member=park.member_a)
+    grant(park.branch_a, "organizer", member=park.member_a2)
+
+
+def test_frozen_items_in_any_order_show_in_the_requirements_order(
+    app, park, committee_a, closed_year, monkeypatch
+):
+    expected = _report(park, closed_year, monkeypatch, frozen_items)
+    jan = next(b for b in expected["branches"] if b["org_id"] == park.branch_a.id)["months"][0]
+    assert [i["type"] for i in jan["items"]] == ["committee_meeting", "theme_day"]
+
+    def reversed_items(year, ids):
+        return {key: items[::-1] for key, items in frozen_items(year, ids).items()}
+
+    assert _report(park, closed_year, monkeypatch, reversed_items) == expected

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, extract, func, select
+from sqlalchemy import Select, case, extract, func, select
 from sqlalchemy.orm import aliased
 
 from app.activities.expected import valid_on
@@ -23,7 +23,7 @@ from app.activities.models import ACTIVITY_TYPE_LABELS, ATTENDED, Activity, Atte
 from app.extensions import db
 from app.members.models import PARTY_STATUSES, MemberHistory
 from app.org.models import COMMITTEE_ROLES, Organization, OrgRole
-from app.reports.frozen import closed_keys, frozen_items
+from app.reports.frozen import closed_keys, frozen_items, gc_paused
 from app.reports.stats import activity_filter, activity_stats, held_condition
 from app.timeutil import local_day, local_midnight
 
@@ -94,9 +94,11 @@ class Calendar:
         return {g: n for g, (n, f) in self.groups.items() if f is None or f <= day}
 
 
-def calendars(branches: list, year: int) -> dict[int, Calendar]:
-    """Per branch: founding day, months with a committee of ≥3 on the 1st, active groups."""
-    ids = [b.id for b in branches]
+def calendars(branches: list, year: int, ids: Select | None = None) -> dict[int, Calendar]:
+    """Per branch: founding day, months with a committee of ≥3 on the 1st, active groups
+    (`ids`: the branches' ids as a subquery, for a city)."""
+    if ids is None:
+        ids = [b.id for b in branches]
     firsts = [date(year, m, 1) for m in range(1, 13)]
     seats = db.session.execute(
         select(OrgRole.org_id, OrgRole.member_id, OrgRole.since, OrgRole.until).where(
@@ -123,6 +125,8 @@ def calendars(branches: list, year: int) -> dict[int, Calendar]:
     for b in branches:
         months = set()
         for m, first in enumerate(firsts, start=1):
+            if len(seated[b.id]) < MIN_COMMITTEE:
+                break  # never a committee this year (most of a city's branches: no seats loop)
             on = {
                 s.member_id
                 for s in seated[b.id]
@@ -332,32 +336,34 @@ def compliance_report(
     """Branches × months: held vs required per meeting kind on each branch's calendar, the
     gaps named. Items of a closed period are read from its frozen figures (unless `live`:
     what freezing itself computes)."""
+    in_scope = (
+        Organization.type == "branch",
+        Organization.is_active.is_(True),
+        Organization.path.like(scope_org.path + "%"),
+    )
     branches = db.session.execute(
         select(Organization.id, Organization.name, Organization.founded_on, Organization.theme_day)
-        .where(
-            Organization.type == "branch",
-            Organization.is_active.is_(True),
-            Organization.path.like(scope_org.path + "%"),
-        )
+        .where(*in_scope)
         .order_by(Organization.path)
     ).all()
     ids = [b.id for b in branches]
+    # the branches as a subquery, not 3,000 bound ids: compiling those cost more than the reads
+    scope_ids = select(Organization.id).where(*in_scope)
     months = list(range(1, 13) if quarter is None else range(3 * quarter - 2, 3 * quarter + 1))
-    frozen: dict[tuple, dict[str, list]] = {}
-    for key, frozen_list in (frozen_items(year, ids) if ids and not live else {}).items():
-        by_type = frozen.setdefault(key, {})
-        for i in frozen_list:
-            by_type.setdefault(i["type"], []).append(i)
-    needed = {
-        (r.period, period_bounds(date(year, m, 1), r.period)[0])
-        for m in months
-        for r in REQUIREMENTS
-        if closes_in_month(date(year, m, 1), r.period)
-    }
+    # per month, the periods shown in it and their requirements' types: alike for every branch
+    plan: dict[int, list[tuple[tuple[str, date], set[str]]]] = {}
+    for m in months:
+        types_by_key: dict[tuple[str, date], set[str]] = {}
+        for r in REQUIREMENTS:
+            if closes_in_month(date(year, m, 1), r.period):
+                key = (r.period, period_bounds(date(year, m, 1), r.period)[0])
+                types_by_key.setdefault(key, set()).add(r.type)
+        plan[m] = list(types_by_key.items())
+    needed = {key for shown in plan.values() for key, _ in shown}
     closed = set() if live else closed_keys(year)
     live_needed = bool(ids) and not needed <= closed
     today = local_day(now)
-    cals = calendars(branches, year) if ids else {}
+    cals = calendars(branches, year, scope_ids) if ids else {}
     held = {}
     talks = {}
     if live_needed:
@@ -365,46 +371,47 @@ def compliance_report(
             held_meetings(scope_org.path, year, now), {b.id: b.theme_day for b in branches}
         )
         talks = talk_coverage(ids, year, now, scope_org.path)
+    order = {r.type: n for n, r in enumerate(REQUIREMENTS)}
     out = []
-    for b in branches:
-        month_rows, gaps = [], []
-        for m in months:
-            items = []
-            for req in REQUIREMENTS:
-                if not closes_in_month(date(year, m, 1), req.period):
-                    continue
-                key = (req.period, period_bounds(date(year, m, 1), req.period)[0])
-                if key in closed and (b.id, *key) in frozen:
-                    items += [{**i, "frozen": True} for i in frozen[(b.id, *key)].get(req.type, [])]
-            got = {i["type"] for i in items}
-            if live_needed:
-                items += [
-                    {**i, "frozen": False}
-                    for i in branch_items(
-                        cals[b.id], held.get(b.id, {}), talks.get(b.id, (0, 0)), year, m, today
-                    )
-                    if i["type"] not in got
-                    and (i["period"], period_bounds(date(year, m, 1), i["period"])[0]) not in closed
-                ]
-            order = {r.type: n for n, r in enumerate(REQUIREMENTS)}
-            items.sort(key=lambda i: order[i["type"]])
-            month_rows.append(
-                {"month": m, "closed": (MONTH, date(year, m, 1)) in closed, "items": items}
+    with gc_paused():
+        frozen = frozen_items(year, scope_ids) if ids and not live else {}
+        for b in branches:
+            month_rows, gaps = [], []
+            for m in months:
+                items = []
+                live_items = None
+                for key, types in plan[m]:
+                    if key in closed:
+                        for i in frozen.get((b.id, *key), ()):
+                            if i["type"] in types:
+                                i["frozen"] = True  # decoded for this call only: no copy
+                                items.append(i)
+                        continue
+                    if not live_needed:
+                        continue
+                    if live_items is None:
+                        live_items = branch_items(
+                            cals[b.id], held.get(b.id, {}), talks.get(b.id, (0, 0)), year, m, today
+                        )
+                    items += [{**i, "frozen": False} for i in live_items if i["type"] in types]
+                items.sort(key=lambda i: order[i["type"]])  # frozen lists come in any order
+                month_rows.append(
+                    {"month": m, "closed": (MONTH, date(year, m, 1)) in closed, "items": items}
+                )
+                gaps += gap_labels(m, items)
+            cal = cals.get(b.id)
+            out.append(
+                {
+                    "org_id": b.id,
+                    "org_name": b.name,
+                    "founded_on": b.founded_on,
+                    "theme_day": b.theme_day,
+                    "has_committee": bool(cal and cal.committee_months),
+                    "has_groups": bool(cal and cal.groups),
+                    "months": month_rows,
+                    "gaps": gaps,
+                }
             )
-            gaps += gap_labels(m, items)
-        cal = cals.get(b.id)
-        out.append(
-            {
-                "org_id": b.id,
-                "org_name": b.name,
-                "founded_on": b.founded_on,
-                "theme_day": b.theme_day,
-                "has_committee": bool(cal and cal.committee_months),
-                "has_groups": bool(cal and cal.groups),
-                "months": month_rows,
-                "gaps": gaps,
-            }
-        )
     return {
         "org_id": scope_org.id,
         "org_name": scope_org.name,

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.members.models import Member
 from app.org.models import Organization
 from app.points.models import PointLedger
-from app.reports.frozen import frozen_figures
+from app.reports.frozen import frozen_study_hours
 from app.study.models import DailyQuiz, ReadingSession, StudyDay, StudyItem
 from app.timeutil import local_midnight
 
@@ -296,8 +296,8 @@ def with_study_hours(report: dict[str, Any], kind: str, now: datetime) -> dict[s
     org = db.session.get(Organization, report["org_id"])
     if kind == "compliance":
         ids = [b["org_id"] for b in report["branches"]]
-        frozen = frozen_figures("year", date(report["year"], 1, 1), ids) if ids else {}
-        hours = {b: f["study_hours"] for b, f in frozen.items() if f.get("study_hours")}
+        frozen = frozen_study_hours(report["year"], ids) if ids else {}
+        hours = {b: h for b, h in frozen.items() if h}
         if len(frozen) < len(ids):  # a year not closed yet (or a branch newer than the freeze)
             hours = hours_by_branch(org, report["year"], now) | hours
         empty = {"members": 0, "average_hours": 0.0, "members_meeting_target": 0}
