@@ -10,24 +10,19 @@ caches (app.activities.facts, app.principals): a first check-in is a handful of 
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, bindparam, exists, func, literal, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
-from app.activities import code_budget, tokens
+from app.activities import checkin_sql, code_budget, tokens
+from app.activities.expecting import member_expected_condition
 from app.activities.facts import CheckinFacts, checkin_facts
 from app.activities.models import SHEET_STATUS_LABELS, Activity, Attendance
-from app.activities.services import (
-    can_run_checkin,
-    get_activity,
-    member_expected_condition,
-)
+from app.activities.services import can_run_checkin, get_activity
 from app.auth import MemberInfo, Principal, member_info
 from app.db import core_execute
 from app.errors import APIError, forbidden, not_found
@@ -152,116 +147,17 @@ class CheckinAnswer:
         return ["new_device"] if self.new_device else []
 
 
-_TABLE = Attendance.__table__
-_COLUMNS = tuple(_TABLE.c)
-
-
 def _answer(row, facts: CheckinFacts, member: MemberInfo) -> CheckinAnswer:
     return CheckinAnswer(
-        **{c.name: row[c.name] for c in _COLUMNS},
+        **{c.name: row[c.name] for c in checkin_sql.COLUMNS},
         activity_title=facts.title,
         member_name=member.name,
     )
 
 
-@functools.cache
-def _existing_statement():
-    return select(*_COLUMNS).where(
-        _TABLE.c.activity_id == bindparam("v_activity_id", type_=Integer()),
-        _TABLE.c.member_id == bindparam("v_member_id", type_=Integer()),
-    )
-
-
 def _existing_row(activity_id: int, member_id: int):
     params = {"v_activity_id": activity_id, "v_member_id": member_id}
-    return core_execute(db.session, _existing_statement(), params).mappings().first()
-
-
-_MEMBERS = Member.__table__
-
-
-# what a check-in inserts, in this order; each value is a bind parameter `v_<column>`
-_INSERTED = (
-    "activity_id",
-    "member_id",
-    "status",
-    "method",
-    "checked_in_at",
-    "lat",
-    "lng",
-    "distance_m",
-    "device_id",
-    "new_device",
-    "recorded_by_user_id",
-    "recorded_by_member_id",
-    "reason",
-    "created_at",
-    "updated_at",
-)
-
-
-def _v(name: str):
-    return bindparam(f"v_{name}", type_=_TABLE.c[name].type)
-
-
-def _row_source():
-    """INSERT … SELECT from the member's row: nothing is inserted for a member deactivated
-    since the principal was resolved (the row is read inside the insert). The device differs
-    from the member's usual one only when both are known."""
-    new_device = func.coalesce(
-        _MEMBERS.c.usual_device != bindparam("v_device", type_=_MEMBERS.c.usual_device.type),
-        False,
-    )
-    columns = [new_device if n == "new_device" else _v(n) for n in _INSERTED]
-    return list(_INSERTED), select(*columns).where(
-        _MEMBERS.c.id == _v("member_id"), _MEMBERS.c.is_active.is_(True)
-    )
-
-
-def _usual_device(new_id):
-    """The first device a member checks in with becomes the usual one."""
-    return (
-        update(_MEMBERS)
-        .where(
-            _MEMBERS.c.id == _v("member_id"),
-            _MEMBERS.c.usual_device.is_(None),
-            exists(select(new_id)),
-        )
-        .values(usual_device=bindparam("v_device"), updated_at=_v("created_at"))
-    )
-
-
-@functools.cache
-def _insert_statement(dialect: str, with_device: bool):
-    """The check-in's insert, built once per process: constructing it per request (its CTE
-    and column proxies) cost more CPU than running it."""
-    if dialect == "postgresql":
-        new = (
-            postgresql.insert(_TABLE)
-            .from_select(*_row_source())
-            .on_conflict_do_nothing()
-            .returning(*_COLUMNS)
-            .cte("new_row")
-        )
-        same = (_TABLE.c.activity_id == _v("activity_id")) & (_TABLE.c.member_id == _v("member_id"))
-        stmt = union_all(
-            select(*new.c, literal(True).label("created")),
-            select(*_COLUMNS, literal(False).label("created")).where(
-                same, ~exists(select(new.c.id))
-            ),
-        )
-        if with_device:
-            stmt = stmt.add_cte(_usual_device(new.c.id).cte("usual_device"))
-        return stmt
-    insert = sqlite.insert(_TABLE).from_select(*_row_source()).on_conflict_do_nothing()
-    if not with_device:
-        return insert.returning(*_COLUMNS)
-    return (
-        insert.returning(*_COLUMNS),
-        update(_MEMBERS)
-        .where(_MEMBERS.c.id == _v("member_id"), _MEMBERS.c.usual_device.is_(None))
-        .values(usual_device=bindparam("v_device"), updated_at=_v("created_at")),
-    )
+    return core_execute(db.session, checkin_sql.existing_statement(), params).mappings().first()
 
 
 def _record(
@@ -322,7 +218,7 @@ def _record(
 
 def _insert_postgres(values: dict[str, Any], device: str | None):
     """One statement: the new row (created) or the existing one, and the usual device."""
-    stmt = _insert_statement("postgresql", bool(device))
+    stmt = checkin_sql.insert_statement("postgresql", bool(device))
     row = core_execute(db.session, stmt, values).mappings().first()
     return (row, row["created"]) if row is not None else (None, False)
 
@@ -330,9 +226,9 @@ def _insert_postgres(values: dict[str, Any], device: str | None):
 def _insert_sqlite(values: dict[str, Any], device: str | None):
     """SQLite has no writing CTEs: the insert, then the existing row or the usual device."""
     if device:
-        insert, usual = _insert_statement("sqlite", True)
+        insert, usual = checkin_sql.insert_statement("sqlite", True)
     else:
-        insert, usual = _insert_statement("sqlite", False), None
+        insert, usual = checkin_sql.insert_statement("sqlite", False), None
     row = core_execute(db.session, insert, values).mappings().first()
     if row is None:
         return _existing_row(values["v_activity_id"], values["v_member_id"]), False

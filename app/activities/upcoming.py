@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Integer, bindparam, select
 
+from app.activities.expecting import ancestor_params, expected_ids_template, status_kind
 from app.activities.models import (
     ACTIVITY_TYPE_LABELS,
     PHASE_LABELS,
@@ -17,13 +18,7 @@ from app.activities.models import (
     Attendance,
     AttendanceRequest,
 )
-from app.activities.services import (
-    ancestor_params,
-    expected_ids_template,
-    late_at,
-    phase,
-    status_kind,
-)
+from app.activities.services import late_at, phase
 from app.auth import MemberInfo
 from app.db import UTCDateTime, core_execute
 from app.extensions import db

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.openapi import Blueprint
 from app.reports import frozen, periods, services, stars, study, tables
 from app.reports import members as member_reports
+from app.reports.compliance_json import compliance_json
 from app.reports.exports import export
 from app.reports.schemas import (
     AttendanceArgsSchema,
@@ -96,7 +97,7 @@ def compliance(args):
     """三会一课 matrix: branches × months, held vs required per meeting kind, gaps named."""
     now = utcnow()
     if args["format"] == "json":  # a city's matrix is 20 MB: orjson, no marshmallow pass
-        body = services.compliance_json(current_principal(), args, now)
+        body = compliance_json(current_principal(), args, now)
         return Response(body + b"\n", mimetype="application/json")
     report = study.with_study_hours(
         services.compliance_for(current_principal(), args, now), "compliance", now

@@ -3,28 +3,21 @@ and the period totals (week, month, year, all) that rankings read — all in one
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Integer,
-    String,
-    bindparam,
     func,
-    literal,
     select,
-    true,
-    union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from app.db import UTCDateTime, core_execute
+from app.db import core_execute
 from app.extensions import db
-from app.points.models import MemberPointPeriod, MemberPoints, PointLedger, PointRule
+from app.points import statements as sql
+from app.points.models import MemberPoints, PointLedger, PointRule
 from app.points.rules import Rule, daily_cap, rules  # noqa: F401 — re-exported
-from app.points.scope import member_scope, period_keys
+from app.points.scope import member_scope
 from app.timeutil import local_day
 
 # (action, label, points, daily count cap, daily minute cap) — product.md rule 7.
@@ -143,75 +136,6 @@ def _append(
     return entry
 
 
-_PERIOD_KINDS = ("week", "month", "year", "all")
-
-
-def _period_rows():
-    """The day's four (kind, key) periods as bound parameters `k_<kind>`: a fixed shape, so
-    the statement is built once and its SQL compiled once (a VALUES with data is neither)."""
-    return union_all(
-        *(
-            select(
-                literal(kind, String()).label("kind"),
-                bindparam(f"k_{kind}", type_=String()).label("key"),
-            )
-            for kind in _PERIOD_KINDS
-        )
-    ).subquery("periods")
-
-
-def _period_params(day: date) -> dict[str, str]:
-    keys = dict(period_keys(day))
-    return {f"k_{kind}": keys[kind] for kind in _PERIOD_KINDS}
-
-
-_PERIOD_COLUMNS = [
-    "member_id",
-    "period_kind",
-    "period_key",
-    "points",
-    "branch_id",
-    "park_id",
-    "updated_at",
-]
-
-
-def _period_upsert(insert):
-    """ON CONFLICT: add to the member's period totals, and move them to the current scope."""
-    return insert.on_conflict_do_update(
-        index_elements=["member_id", "period_kind", "period_key"],
-        set_={
-            "points": MemberPointPeriod.__table__.c.points + insert.excluded.points,
-            "branch_id": insert.excluded.branch_id,
-            "park_id": insert.excluded.park_id,
-            "updated_at": insert.excluded.updated_at,
-        },
-    )
-
-
-@functools.cache
-def _periods_statement(dialect: str):
-    """The period totals' upsert, built once per process (parameters `p_*` and `k_*`)."""
-    kinds = _period_rows()
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # INSERT … SELECT; the WHERE lets SQLite tell the upsert's ON CONFLICT from a join's ON
-    stmt = insert(MemberPointPeriod.__table__).from_select(
-        _PERIOD_COLUMNS,
-        select(
-            bindparam("p_member_id", type_=Integer()),
-            kinds.c.kind,
-            kinds.c.key,
-            bindparam("p_delta", type_=Integer()),
-            bindparam("p_branch_id", type_=Integer()),
-            bindparam("p_park_id", type_=Integer()),
-            bindparam("p_now", type_=UTCDateTime()),
-        )
-        .select_from(kinds)
-        .where(true()),
-    )
-    return _period_upsert(stmt)
-
-
 def _add_to_periods(
     member_id: int,
     day: date,
@@ -222,14 +146,14 @@ def _add_to_periods(
     """Add `delta` to the member's week, month, year and all-time totals (one upsert);
     `scope` is the member's (branch, park) when the caller knows it."""
     branch_id, park_id = scope or member_scope(db.session, member_id)
-    stmt = _periods_statement(db.session.get_bind().dialect.name)
+    stmt = sql.periods_statement(db.session.get_bind().dialect.name)
     params = {
         "p_member_id": member_id,
         "p_delta": delta,
         "p_branch_id": branch_id,
         "p_park_id": park_id,
         "p_now": now,
-        **_period_params(day),
+        **sql.period_params(day),
     }
     core_execute(db.session, stmt, params)
 
@@ -283,8 +207,8 @@ def award_once(
     }
     if db.session.get_bind().dialect.name == "postgresql":
         return _award_postgres(entry, scope, now)
-    insert_entry, add_to_balance = _award_statements_sqlite()
-    params = {f"e_{c}": entry[c] for c in _ENTRY_COLUMNS}
+    insert_entry, add_to_balance = sql.award_statements_sqlite()
+    params = {f"e_{c}": entry[c] for c in sql.ENTRY_COLUMNS}
     ledger_id = core_execute(db.session, insert_entry, params).scalar()
     if ledger_id is None:
         return None
@@ -294,91 +218,13 @@ def award_once(
     return ledger_id
 
 
-_LEDGER = PointLedger.__table__
-_ENTRY_COLUMNS = (
-    "member_id",
-    "rule_id",
-    "action",
-    "delta",
-    "reason",
-    "source_type",
-    "source_id",
-    "day",
-    "idempotency_key",
-    "created_at",
-)
-
-
-@functools.cache
-def _award_statement():
-    """Ledger row, balance and the four period totals in one writing CTE (PostgreSQL), built
-    once per process: constructing it per award cost several times more CPU than running it."""
-    ledger = (
-        postgresql.insert(_LEDGER)
-        .values({c: bindparam(f"e_{c}", type_=_LEDGER.c[c].type) for c in _ENTRY_COLUMNS})
-        .on_conflict_do_nothing()
-        .returning(_LEDGER.c.id, _LEDGER.c.delta)
-        .cte("entry")
-    )
-    now = bindparam("p_now", type_=UTCDateTime())
-    # the upserts only run when the ledger row was new: their SELECT reads the CTE
-    balance = postgresql.insert(MemberPoints.__table__).from_select(
-        ["member_id", "total", "updated_at"],
-        select(bindparam("e_member_id", type_=Integer()), ledger.c.delta, now),
-    )
-    balance = balance.on_conflict_do_update(
-        index_elements=["member_id"],
-        set_={
-            "total": MemberPoints.__table__.c.total + balance.excluded.total,
-            "updated_at": balance.excluded.updated_at,
-        },
-    ).cte("balance")
-    kinds = _period_rows()
-    periods = postgresql.insert(MemberPointPeriod.__table__).from_select(
-        _PERIOD_COLUMNS,
-        select(
-            bindparam("e_member_id", type_=Integer()),
-            kinds.c.kind,
-            kinds.c.key,
-            ledger.c.delta,
-            bindparam("p_branch_id", type_=Integer()),
-            bindparam("p_park_id", type_=Integer()),
-            now,
-        ).select_from(ledger.join(kinds, true())),
-    )
-    periods = _period_upsert(periods).cte("periods")
-    return select(ledger.c.id).add_cte(balance).add_cte(periods)
-
-
-@functools.cache
-def _award_statements_sqlite():
-    """SQLite has no writing CTEs: the ledger row, then the balance (the period totals are
-    :func:`_periods_statement`); built once per process."""
-    insert_entry = (
-        sqlite.insert(_LEDGER)
-        .values({c: bindparam(f"e_{c}", type_=_LEDGER.c[c].type) for c in _ENTRY_COLUMNS})
-        .on_conflict_do_nothing()
-        .returning(_LEDGER.c.id)
-    )
-    balance = MemberPoints.__table__
-    points = bindparam("b_points", type_=Integer())
-    now = bindparam("b_now", type_=UTCDateTime())
-    add = sqlite.insert(balance).values(
-        member_id=bindparam("b_member_id", type_=Integer()), total=points, updated_at=now
-    )
-    add = add.on_conflict_do_update(
-        index_elements=["member_id"], set_={"total": balance.c.total + points, "updated_at": now}
-    )
-    return insert_entry, add
-
-
 def _award_postgres(entry: dict, scope: tuple[int | None, int | None], now: datetime) -> int | None:
     """Ledger row, balance and the four period totals in one statement."""
     branch_id, park_id = scope
-    params = {f"e_{c}": entry[c] for c in _ENTRY_COLUMNS}
+    params = {f"e_{c}": entry[c] for c in sql.ENTRY_COLUMNS}
     params.update(p_branch_id=branch_id, p_park_id=park_id, p_now=now)
-    params.update(_period_params(entry["day"]))
-    return core_execute(db.session, _award_statement(), params).scalar()
+    params.update(sql.period_params(entry["day"]))
+    return core_execute(db.session, sql.award_statement(), params).scalar()
 
 
 def award(

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import orjson
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import aliased
 
@@ -21,8 +20,7 @@ from app.extensions import db
 from app.org.models import Organization
 from app.org.services import get_org
 from app.reports.compliance import compliance_report
-from app.reports.frozen import closed_keys, frozen_figures, gc_paused
-from app.reports.schemas import dump_compliance
+from app.reports.frozen import closed_keys, frozen_figures
 from app.reports.stats import activity_filter, activity_stats, quorate_condition
 from app.timeutil import local_day, local_midnight, local_tz
 
@@ -316,14 +314,3 @@ def compliance_for(principal: Principal, args: dict[str, Any], now: datetime) ->
     org = report_org(principal, args.get("org_id"))
     year = args.get("year") or local_year(now)
     return compliance_report(org, year, now, args.get("quarter"))
-
-
-def compliance_json(principal: Principal, args: dict[str, Any], now: datetime) -> bytes:
-    """The compliance matrix with study hours as its JSON answer (ComplianceReportSchema's)."""
-    from app.reports.study import with_study_hours
-
-    with gc_paused():
-        report = with_study_hours(compliance_for(principal, args, now), "compliance", now)
-        body = orjson.dumps(dump_compliance(report))
-        del report  # a city's 350,000 objects go by reference count, the collector still off
-    return body
