@@ -442,7 +442,8 @@ class Generator:
             members.append((mid, status, org_id, active))
             if active:
                 d.active_members.append(mid)
-                d.park_members[park[0]].append(mid)
+                if status != "staff":  # the bursts' members must be expected at a 党课
+                    d.park_members[park[0]].append(mid)
 
         full = [m for m in members if m[1] == "full" and m[3]]
         committee: list[int] = []
