@@ -359,7 +359,7 @@ def _rate_last_year(branches: list[Organization], today: date) -> None:
     before then last year is still being rated."""
     from app.accounts.models import User
     from app.audit import services as audit
-    from app.auth import principal_for
+    from app.identities import principal_for
     from app.reports.models import StarRating
     from app.reports.stars import star_board
 

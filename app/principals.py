@@ -24,9 +24,9 @@ from app.auth import (
     MemberInfo,
     Principal,
     UserInfo,
-    principal_for,
     register_principal_source,
 )
+from app.identities import principal_for
 from app.members.models import Member
 from app.org.models import Organization, OrgRole
 
@@ -46,7 +46,7 @@ def read_for_token(identity: str, jti: str) -> bool:
 
 def cached_principal(identity: str) -> Principal | None:
     """The principal of `identity` at its current version: this worker's copy, the Redis
-    copy, or built from the database (4 statements) and stored in both."""
+    copy, or built from the database (2 statements: app.identities) and stored in both."""
     read = g.get("party_principal_read")
     if read is None or read[0] != identity:  # not read with the token: read now
         found, _, (blob,) = versions.read([identity], extra=[_blob_key(identity)])

@@ -13,10 +13,10 @@ from app.auth import (
     caller_key,
     checkin_rate_limit,
     current_principal,
-    principal_for,
 )
 from app.errors import APIError
 from app.extensions import db, limiter
+from app.identities import principal_for
 from app.limits import login_limits
 from app.openapi import Blueprint
 from app.timeutil import utcnow

@@ -374,7 +374,7 @@ def point_rules(app):
 def principal_of(app):
     """The Principal a service sees for a user or a member (as the access decorator builds it)."""
     from app.accounts.models import User
-    from app.auth import principal_for
+    from app.identities import principal_for
 
     def _principal(who):
         return principal_for(f"u:{who.id}" if isinstance(who, User) else f"m:{who.id}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.activities import attendance, tokens
-from app.auth import principal_for
+from app.identities import principal_for
 from app.timeutil import to_local, utcnow
 
 

@@ -271,8 +271,8 @@ def test_unpaid_list_shrinks_with_a_bulk_month(client, park):
 
 
 def test_collection_report_by_hand(client, park, app):
-    from app.auth import principal_for
     from app.dues.reports import collection
+    from app.identities import principal_for
 
     _base(client, park, park.member_a, 400_000)  # 40.00 a month from January
     _base(client, park, park.member_a2, 0, category="low_income")  # 0.20 a month

@@ -198,7 +198,7 @@ def test_wechat_not_configured(client, park, app):
 
 
 def test_invite_rows_record_use(app, park, fake_wechat, client):
-    from app.auth import principal_for
+    from app.identities import principal_for
 
     result = issue_invite(principal_for(f"m:{park.secretary_a.id}"), park.member_a.id, utcnow())
     db.session.commit()

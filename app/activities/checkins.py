@@ -23,10 +23,11 @@ from app.activities.expecting import member_expected_condition
 from app.activities.facts import CheckinFacts, checkin_facts
 from app.activities.models import SHEET_STATUS_LABELS, Activity, Attendance
 from app.activities.services import can_run_checkin, get_activity
-from app.auth import MemberInfo, Principal, member_info
+from app.auth import MemberInfo, Principal
 from app.db import core_execute
 from app.errors import APIError, forbidden, not_found
 from app.extensions import db
+from app.identities import member_info
 from app.members.models import Member
 from app.points import services as points
 

@@ -57,8 +57,8 @@ def register(app: Flask) -> None:
         from sqlalchemy import select
 
         from app.accounts.models import User
-        from app.auth import principal_for
         from app.extensions import db
+        from app.identities import principal_for
         from app.members.models import Member
         from app.members.services import issue_invite
         from app.timeutil import utcnow

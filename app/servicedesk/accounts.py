@@ -12,9 +12,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from app import versions
-from app.auth import LightInfo, Principal, issue_tokens, register_identity_kind
+from app.auth import LightInfo, Principal, issue_tokens
 from app.errors import APIError, not_found
 from app.extensions import db
+from app.identities import register_identity_kind
 from app.members.models import InviteCode
 from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invite_code
 from app.org.models import Enterprise
