@@ -66,7 +66,8 @@ def test_election_survey_and_review_in_the_console(
         shot(page, tmp_path, f"dem-election-form-{suffix}")
         page.click("#vote-create")
         row = page.locator(".vote-row", has_text="选举产生新一届支部委员会")
-        expect(row).to_contain_text("应选 1 人")
+        # the create and the list's reload: slow when the whole suite loads both cores
+        expect(row).to_contain_text("应选 1 人", timeout=30_000)
         row.get_by_role("button", name="开始表决").click()
         expect(row).to_contain_text("投票中")
         vote_id = int(row.get_attribute("data-vote"))

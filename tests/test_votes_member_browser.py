@@ -172,6 +172,8 @@ def test_members_vote_on_phones_and_see_the_result_after_the_close(
             page.fill("textarea[name=q1]", "希望安排在周六上午")
             member_shot(page, tmp_path, "votes-member-phone-06-survey")
             page.click("#survey-submit")
+            # visible: the hidden panel holds "已提交" from the start, so wait for the answer
+            expect(page.locator("#survey-done")).to_be_visible()
             expect(page.locator("#survey-done")).to_contain_text("已提交")
             page.goto(f"{base}/m/surveys/{survey_id}")
             expect(page.locator("#survey-done")).to_contain_text("您已经填写过该问卷")
