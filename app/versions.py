@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 # the global keys every authenticated request reads along with its identity's
 ORGS, RULES, ACTIVITIES = "orgs", "rules", "acts"
 PEOPLE = "people"  # members, their history, excusals and roles: who is expected where
-GLOBAL_KEYS = (ORGS, RULES, ACTIVITIES, PEOPLE)
+STUDY = "study"  # study items, their tags and lesson questions: home's morning brief
+GLOBAL_KEYS = (ORGS, RULES, ACTIVITIES, PEOPLE, STUDY)
 _PENDING = "party_versions_pending"  # session.info: keys bumped in this transaction
 _MEMO = "party_versions_memo"  # session.info: versions read in this transaction
 

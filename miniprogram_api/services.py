@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,8 +21,8 @@ from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invit
 from app.notices.badges import badge_columns, badges_from
 from app.notify.services import unread_count_query
 from app.points import services as points
+from app.study.brief import progress_columns, todays_brief, with_progress
 from app.study.days import streak
-from app.study.services import brief_of_today
 from app.timeutil import local_day
 
 _TOKEN = re.compile(r"^[A-Za-z2-7]{26}$")
@@ -103,6 +102,7 @@ def _counters_statement():
         points.points_on_day_query(member_id, bindparam("c_day", type_=Date())).scalar_subquery(),
         points.balance_query(member_id).scalar_subquery(),
         *badge_columns(member_id, bindparam("c_now", type_=UTCDateTime())),
+        *progress_columns(member_id, bindparam("c_item_id", type_=Integer())),
     )
 
 
@@ -111,16 +111,21 @@ def home(principal: Principal, now: datetime) -> dict[str, Any]:
     the first home screen of the day awards the daily sign-in.
 
     Built from the cached principal: the sign-in award, the activities with the member's
-    status, the counters and the streak are one statement each (plus the brief's, if any).
+    status, the counters (with the progress on today's brief) and the streak are one
+    statement each; the brief itself is kept per org and day (app.study.brief).
     """
     member = principal.member_info
     signed_in = points.daily_signin(member.id, now, scope=(member.branch_id, member.park_id))
     activities = upcoming_with_status(member, now, HOME_ACTIVITIES)
-    params = {"c_member_id": member.id, "c_now": now, "c_day": local_day(now)}
+    brief = todays_brief(member.org_path, now)
+    params = {
+        "c_member_id": member.id,
+        "c_now": now,
+        "c_day": local_day(now),
+        "c_item_id": brief["id"] if brief is not None else 0,
+    }
     counters = core_execute(db.session, _counters_statement(), params)
-    unread, today, total, unconfirmed, has_base = counters.one()
-    # the brief reads only the member's id and org path: no need to load the rows
-    reader = SimpleNamespace(id=member.id, org=SimpleNamespace(path=member.org_path))
+    unread, today, total, unconfirmed, has_base, *progress = counters.one()
     return {
         "member": {
             "id": member.id,
@@ -130,7 +135,7 @@ def home(principal: Principal, now: datetime) -> dict[str, Any]:
             "status": member.status,
         },
         "next_activities": activities,
-        "study_today": brief_of_today(reader, now),
+        "study_today": with_progress(brief, progress, now) if brief is not None else None,
         "streak": streak(member.id, now),
         "unread_notifications": int(unread or 0),
         # issue 19: notices to confirm, dues owed (dues only for members with a recorded base)

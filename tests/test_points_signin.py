@@ -74,7 +74,8 @@ def test_home_shows_todays_brief_and_the_streak(app, park, point_rules, make_ite
     brief = make_item(park.branch_a, publish_at=NOW - timedelta(hours=2), title="今日晨会")
     db.session.commit()
     home = mp.home(member, NOW)
-    assert home["study_today"].id == brief.id and home["study_today"].progress["state"] == "new"
+    assert home["study_today"]["id"] == brief.id
+    assert home["study_today"]["progress"]["state"] == "new"
     assert home["streak"] == {"days": 3, "studied_today": False}  # alive until tonight
     quiz.daily_quiz(member, NOW)  # an empty bank: nothing to grade, so no study yet
     reading.start(member, brief.id, NOW)
@@ -82,3 +83,46 @@ def test_home_shows_todays_brief_and_the_streak(app, park, point_rules, make_ite
     db.session.commit()
     assert streak(park.member_a.id, NOW) == {"days": 4, "studied_today": True}
     assert streak(park.member_a.id, NOW + 2 * day) == {"days": 0, "studied_today": False}
+    shown = mp.home(member, NOW + timedelta(minutes=5))["study_today"]
+    assert shown["progress"]["state"] == "done" and shown["progress"]["points"] > 0
+
+
+def test_home_brief_follows_edits_schedules_and_scope(
+    app, client, park, point_rules, make_item, principal_of
+):
+    """Home keeps the day's brief per org between requests: every change shows at once."""
+    member = principal_of(park.member_a)
+    early = make_item(park.park, publish_at=NOW - timedelta(hours=3), title="园区晨会")
+    later = make_item(park.branch_a, publish_at=NOW + timedelta(hours=1), title="支部晨会")
+    make_item(park.branch_b, publish_at=NOW - timedelta(hours=1), title="别的支部")
+    make_item(park.branch_a, publish_at=NOW - timedelta(days=1), title="昨天的")
+    db.session.commit()
+
+    def shown(at=NOW):
+        brief = mp.home(principal_of(park.member_a), at)["study_today"]
+        db.session.commit()
+        return brief and (brief["id"], brief["title"], brief["question_count"])
+
+    assert shown() == (early.id, "园区晨会", 0)  # the later one is not out yet; B's is not ours
+    assert shown(NOW + timedelta(hours=1)) == (later.id, "支部晨会", 0)
+    early.title = "园区晨会（修订）"
+    db.session.commit()
+    assert shown() == (early.id, "园区晨会（修订）", 0)
+    from app.study.models import QuizQuestion
+
+    db.session.add(
+        QuizQuestion(
+            org_id=park.park.id,
+            item_id=early.id,
+            kind="true_false",
+            stem="题目",
+            options=["正确", "错误"],
+            answer=["A"],
+        )
+    )
+    db.session.commit()
+    assert shown() == (early.id, "园区晨会（修订）", 1)
+    early.is_active = False
+    db.session.commit()
+    assert shown() is None
+    assert member.member_info.org_path == park.branch_a.path

@@ -142,20 +142,28 @@ def _counted_get(client, headers, path):
     return r, statements
 
 
-def test_home_budget(client, park, meeting, backend, auth_headers):
-    """Versions, the sign-in award, the activities with my status, the counters, today's
-    brief (none here) and the streak: 6 on a warm worker; the first home of the day writes
-    the sign-in (on SQLite in 3 statements instead of 1)."""
+@pytest.mark.parametrize("with_brief", [True, False], ids=["brief", "no-brief"])
+def test_home_budget(client, park, meeting, backend, auth_headers, make_item, with_brief):
+    """Versions, the sign-in award, the activities with my status, the counters (with my
+    progress on today's brief, kept per org and day) and the streak: 5 on a warm worker,
+    with or without a brief; the first home of the day writes the sign-in (on SQLite in 3
+    statements instead of 1)."""
+    brief = make_item(park.park, title="晨会五分钟") if with_brief else None
     _counted_get(client, auth_headers(park.member_a2), "/api/mp/v1/home")  # warm the worker
     _counted_get(client, park.headers.member_a, "/api/v1/me")  # and the caller's principal
     r, first = _counted_get(client, park.headers.member_a, "/api/mp/v1/home")
     assert r.json["points"]["signin_awarded"] is True
     assert [a["id"] for a in r.json["next_activities"]] == [meeting.id]
     assert r.json["next_activities"][0]["my"]["status"] == "pending"
-    assert len(first) <= (6 if backend == "postgresql" else 8), _show(first)
+    if brief is None:
+        assert r.json["study_today"] is None
+    else:
+        assert r.json["study_today"]["id"] == brief.id
+        assert r.json["study_today"]["progress"]["state"] == "new"
+    assert len(first) <= (5 if backend == "postgresql" else 7), _show(first)
     r, again = _counted_get(client, park.headers.member_a, "/api/mp/v1/home")
     assert r.json["points"] == {"today": 1, "total": 1, "signin_awarded": False}
-    assert len(again) <= 6, _show(again)
+    assert len(again) <= 5, _show(again)
 
 
 def test_points_me_budget(client, park, meeting, auth_headers):

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import versions
 from app.db import UTCDateTime, utcnow
 from app.extensions import db
 from app.org.models import Organization
@@ -201,3 +202,12 @@ class LessonAttempt(db.Model):
     total: Mapped[int] = mapped_column()
     points: Mapped[int] = mapped_column(default=0)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def _study_changed(_row, _change) -> list[str]:
+    return [versions.STUDY]
+
+
+# home keeps today's brief per org path at this version (app.study.brief)
+for _model in (StudyItem, StudyItemTag, QuizQuestion):
+    versions.watch(_model, _study_changed)

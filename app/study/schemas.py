@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from app.fastdump import FastDumpSchema
 from app.schemas import LocalDateTime, PageArgsSchema, id_field, sane_time
 from app.study.models import ITEM_KINDS, OPTION_KEYS, QUESTION_KINDS
 from app.study.render import markdown_html
@@ -251,7 +252,7 @@ class StudyItemListArgsSchema(PageArgsSchema):
     org_id = id_field()
 
 
-class ProgressSchema(ma.Schema):
+class ProgressSchema(FastDumpSchema):
     """The member's progress on an item."""
 
     state = ma.fields.String(metadata={"description": "new | reading | done"})
@@ -262,7 +263,7 @@ class ProgressSchema(ma.Schema):
     answered = ma.fields.Boolean()
 
 
-class StudyItemSchema(ma.Schema):
+class StudyItemSchema(FastDumpSchema):
     """An item in a list (no body)."""
 
     id = ma.fields.Integer()

@@ -287,6 +287,28 @@ def _question_counts(ids: list[int]) -> dict[int, int]:
     )
 
 
+def progress_entry(
+    required: int,
+    started: datetime | None,
+    completed: datetime | None,
+    points: int | None,
+    answered: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """The member's progress on one item from what was read of their sessions and points."""
+    remaining = None
+    if started is not None:
+        remaining = max(0, math.ceil(required - (now - started).total_seconds()))
+    return {
+        "state": "done" if completed is not None else "reading" if started else "new",
+        "started_at": started,
+        "remaining_seconds": remaining,
+        "completed_at": completed,
+        "points": int(points or 0),
+        "answered": answered,
+    }
+
+
 def _progress(member_id: int, items: list[StudyItem], now: datetime) -> dict[int, dict]:
     ids = [i.id for i in items]
     sessions = db.session.scalars(
@@ -321,22 +343,17 @@ def _progress(member_id: int, items: list[StudyItem], now: datetime) -> dict[int
             )
         )
     )
-    result = {}
-    for item in items:
-        started = open_at.get(item.id)
-        remaining = None
-        if started is not None:
-            elapsed = (now - started).total_seconds()
-            remaining = max(0, math.ceil(required_seconds(item) - elapsed))
-        result[item.id] = {
-            "state": "done" if item.id in done_at else "reading" if started else "new",
-            "started_at": started,
-            "remaining_seconds": remaining,
-            "completed_at": done_at.get(item.id),
-            "points": int(earned.get(item.id) or 0),
-            "answered": item.id in answered,
-        }
-    return result
+    return {
+        item.id: progress_entry(
+            required_seconds(item),
+            open_at.get(item.id),
+            done_at.get(item.id),
+            earned.get(item.id),
+            item.id in answered,
+            now,
+        )
+        for item in items
+    }
 
 
 def detail(principal: Principal, item: StudyItem, now: datetime) -> StudyItem:

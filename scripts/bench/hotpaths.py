@@ -86,6 +86,21 @@ def _build(app, db, members: int):
         status="published",
     )
     db.session.add(meeting)
+    # the morning brief every member's home shows, as in the city at 07:30
+    from app.study.models import StudyItem, StudyItemTag
+
+    db.session.add(
+        StudyItem(
+            kind="morning_brief",
+            title="早学5分钟",
+            summary="今日学习要点",
+            body="正文" * 200,
+            org_id=park.id,
+            publish_at=now - timedelta(minutes=5),
+            minutes=5,
+            tag_rows=[StudyItemTag(tag="党章", position=0), StudyItemTag(tag="早学", position=1)],
+        )
+    )
     db.session.commit()
     tokens = [create_access_token(identity=f"m:{m.id}") for m in rows]
     from app.accounts.services import create_user
