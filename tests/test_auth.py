@@ -63,6 +63,30 @@ def test_me_for_a_member_shows_profile_and_own_branch_scope(client, park):
     assert r.json["manage_org_ids"] == []
 
 
+def test_me_follows_changes_to_the_member_and_their_org_at_once(client, park):
+    """/me keeps the profile per identity between requests: every edit shows on the next one."""
+    headers = park.headers.member_a
+    assert client.get("/api/v1/me", headers=headers).json["member"]["bound"] is False
+    r = client.patch(
+        f"/api/v1/members/{park.member_a.id}",
+        json={"phone": "13900001111", "status": "probationary"},
+        headers=park.headers.secretary_a,
+    )
+    assert r.status_code == 200, r.json
+    member = client.get("/api/v1/me", headers=headers).json["member"]
+    assert (member["phone"], member["status"]) == ("13900001111", "probationary")
+    assert member["status_label"] != "正式党员"
+    r = client.patch(
+        f"/api/v1/orgs/{park.branch_a.id}",
+        json={"name": "第一支部（新）"},
+        headers=park.headers.admin,
+    )
+    assert r.status_code == 200, r.json
+    assert client.get("/api/v1/me", headers=headers).json["member"]["org_name"] == "第一支部（新）"
+    other = client.get("/api/v1/me", headers=park.headers.member_b).json["member"]
+    assert other["id"] == park.member_b.id and other["phone"] == park.member_b.phone
+
+
 def test_admin_scope_is_everything(client, park):
     r = client.get("/api/v1/me", headers=park.headers.admin)
     assert r.json["is_admin"] is True

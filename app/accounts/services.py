@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import versions
 from app.accounts import devices
 from app.accounts.models import User
 from app.auth import Principal, is_revoked, issue_tokens, revoke_token
@@ -173,13 +174,48 @@ def logout(access_claims: dict, refresh_token: str | None, now: datetime | None 
         revoke_token(claims)
 
 
-def describe(principal: Principal) -> dict[str, Any]:
-    """What `GET /me` shows: user, member profile, roles, and the roots of readable subtrees."""
+# /me's member profile per identity, exact at the identity's and the org tree's versions:
+# every change of the member row bumps its identity (and its linked users') in the writing
+# transaction, a renamed org bumps the org tree (app.principals)
+_PROFILES = versions.VersionedCache(8192)
+_PROFILE_FIELDS = (
+    "id",
+    "name",
+    "display_phone",
+    "status",
+    "status_label",
+    "gender",
+    "joined_on",
+    "org_id",
+    "org_name",
+    "excused",
+    "probation_started_on",
+    "full_due_on",
+    "bound",
+    "is_active",
+    "created_at",
+)
+
+
+def _member_profile(principal: Principal) -> dict[str, Any] | None:
+    """The caller's own member profile as /me shows it (full phone), kept per identity."""
     from app.members.services import decorate
 
-    member = principal.member
-    if member is not None:
+    if principal.member_info is None:
+        return None
+    version = versions.current(principal.identity, versions.ORGS)
+    profile = _PROFILES.get(principal.identity, version)
+    if profile is None:
+        member = principal.member
         decorate([member], principal, full_phone=True)
+        profile = {name: getattr(member, name) for name in _PROFILE_FIELDS}
+        _PROFILES.put(principal.identity, version, profile)
+    return profile
+
+
+def describe(principal: Principal) -> dict[str, Any]:
+    """What `GET /me` shows: user, member profile, roles, and the roots of readable subtrees."""
+    member = _member_profile(principal)
 
     def roots(paths: list[str] | None) -> list[int] | None:
         if paths is None:
@@ -189,10 +225,10 @@ def describe(principal: Principal) -> dict[str, Any]:
 
     read = principal.read_paths()
     if read is not None and member is not None:
-        read = [*read, member.org.path]
+        read = [*read, principal.member_info.org_path]
     return {
         "identity": principal.identity,
-        "user": principal.user,
+        "user": principal.user_info,
         "member": member,
         "is_admin": principal.is_admin,
         "grants": principal.grants,
