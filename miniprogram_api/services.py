@@ -21,8 +21,9 @@ from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invit
 from app.notices.badges import badge_columns, badges_from
 from app.notify.services import unread_count_query
 from app.points import services as points
-from app.study.brief import progress_columns, todays_brief, with_progress
+from app.study.brief import todays_brief, with_progress
 from app.study.days import streak
+from app.study.progress import progress_columns
 from app.timeutil import local_day
 
 _TOKEN = re.compile(r"^[A-Za-z2-7]{26}$")

@@ -302,3 +302,44 @@ def test_lists_validate_their_arguments(client, park):
     assert (
         client.get("/api/v1/study-items/today", headers=park.headers.committee).status_code == 403
     )
+
+
+def test_item_page_follows_edits_at_once_and_reads_little(client, park, backend):
+    """An item's page keeps its org, tags and question count per item between requests:
+    every edit shows on the next request, and a member's warm read is the version read, the
+    item and their progress (3 statements without Redis)."""
+    from tests.test_statement_budget import counted
+
+    r = client.post(
+        "/api/v1/study-items",
+        json=brief(park.park.id, tags=["党章"], body="## 旧的"),
+        headers=park.headers.committee,
+    )
+    assert r.status_code == 201, r.json
+    item_id = r.json["id"]
+    url = f"/api/v1/study-items/{item_id}"
+    first = client.get(url, headers=park.headers.member_a).json
+    assert (first["tags"], first["org_name"]) == (["党章"], park.park.name)
+    assert "旧的" in first["body_html"] and first["progress"]["state"] == "new"
+    with counted() as statements:
+        again = client.get(url, headers=park.headers.member_a)
+    assert again.json == first
+    assert len(statements) <= 3, statements
+    r = client.patch(
+        url,
+        json={"tags": ["两学一做", "党史"], "body": "## 新的", "title": "改过的"},
+        headers=park.headers.committee,
+    )
+    assert r.status_code == 200, r.json
+    edited = client.get(url, headers=park.headers.member_a).json
+    assert edited["tags"] == ["两学一做", "党史"] and edited["title"] == "改过的"
+    assert "新的" in edited["body_html"] and "旧的" not in edited["body_html"]
+    r = client.patch(
+        f"/api/v1/orgs/{park.park.id}", json={"name": "园区党委（改）"}, headers=park.headers.admin
+    )
+    assert r.status_code == 200, r.json
+    assert client.get(url, headers=park.headers.member_a).json["org_name"] == "园区党委（改）"
+    assert client.post(f"{url}/start", headers=park.headers.member_a).status_code == 201
+    assert client.get(url, headers=park.headers.member_a).json["progress"]["state"] == "reading"
+    other = client.get(url, headers=park.headers.member_b).json["progress"]
+    assert other["state"] == "new"  # progress is the caller's own

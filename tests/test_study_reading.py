@@ -209,3 +209,35 @@ def test_concurrent_completions_award_once(app, backend, park, point_rules, make
     assert sorted((e.action, e.delta) for e in entries) == [("read_item", 1), ("read_minutes", 2)]
     assert db.session.get(MemberPoints, member_id).total == 3
     assert db.session.scalar(select(StudyDay.seconds)) == 120  # recorded once
+
+
+def test_concurrent_starts_open_one_session(app, backend, park, point_rules, make_item):
+    """Eight starts at once (a double tap, retries): one session is opened (201), the others
+    answer with it (200) — the unique open key decides, in one INSERT … ON CONFLICT."""
+    item_id = make_item(park.park, "morning_brief").id
+    member_id = park.member_a.id
+    headers = park.headers.member_a
+    db.session.remove()
+    n = 8
+    barrier = threading.Barrier(n)
+    answers: list = []
+
+    def start():
+        client = app.test_client()
+        barrier.wait()
+        r = client.post(f"/api/v1/study-items/{item_id}/start", headers=headers)
+        answers.append((r.status_code, r.json))
+
+    threads = [threading.Thread(target=start) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(a[0] for a in answers) == [200] * (n - 1) + [201], answers
+    assert len({a[1]["session"]["id"] for a in answers}) == 1
+    rows = db.session.scalars(
+        select(ReadingSession).where(
+            ReadingSession.member_id == member_id, ReadingSession.item_id == item_id
+        )
+    ).all()
+    assert [(r.status, r.open_key) for r in rows] == [("open", f"{member_id}:{item_id}")]

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.auth import Principal, path_filter
+from app.auth import MemberInfo, Principal, path_filter
 from app.errors import APIError, forbidden, not_found
 from app.extensions import db
 from app.members.models import Member
@@ -47,9 +47,15 @@ def staff_can_read(principal: Principal, org: Organization) -> bool:
     return paths is None or any(org.path.startswith(p) for p in paths)
 
 
-def scope_ids(member: Member) -> list[int]:
+def _staff_reads_item(principal: Principal, item: StudyItem) -> bool:
+    """staff_can_read for the item's org, loading the org only for a caller with roles."""
+    paths = principal.read_paths()
+    return paths is None or (bool(paths) and staff_can_read(principal, item.org))
+
+
+def scope_ids(member: Member | MemberInfo) -> list[int]:
     """The member's org and every org above it: items posted to any of them reach the member."""
-    return path_ids(member.org.path)
+    return path_ids(member.org_path if isinstance(member, MemberInfo) else member.org.path)
 
 
 def member_visible(member: Member, now: datetime):
@@ -90,9 +96,9 @@ def readable_item(principal: Principal, item_id: int, now: datetime) -> StudyIte
     """An item the caller may open: staff over its org (even scheduled), or a member it reaches
     once published (before: 404 `study.not_published`)."""
     item = get_item(item_id)
-    if staff_can_read(principal, item.org):
+    if _staff_reads_item(principal, item):
         return item
-    member = principal.member
+    member = principal.member_info  # the cached profile: its org path is all this needs
     if member is None or item.org_id not in scope_ids(member):
         raise not_found("学习内容")
     if item.publish_at > now:
@@ -100,9 +106,12 @@ def readable_item(principal: Principal, item_id: int, now: datetime) -> StudyIte
     return item
 
 
-def studyable_item(principal: Principal, item_id: int, now: datetime) -> tuple[Member, StudyItem]:
-    """The member and a published item that reaches them (reading and answering)."""
-    member = principal.member
+def studyable_item(
+    principal: Principal, item_id: int, now: datetime
+) -> tuple[MemberInfo, StudyItem]:
+    """The member (the principal's cached profile) and a published item that reaches them
+    (reading and answering)."""
+    member = principal.member_info
     if member is None:
         raise APIError(403, "auth.member_required", "该功能仅限已绑定的党员使用")
     item = get_item(item_id)

@@ -6,7 +6,8 @@ the question count, three progress queries) was the largest cost of home. Here t
 briefs reaching an org path are loaded once per worker and kept at the study and org
 versions (app.versions: any change to an item, its tags, its questions or the org tree moves
 them in the writing transaction, so the copy is exact); the member's own progress is four
-scalar subqueries that home adds to its one counters statement (:func:`progress_columns`).
+scalar subqueries that home adds to its one counters statement
+(:func:`app.study.progress.progress_columns`).
 """
 
 from __future__ import annotations
@@ -14,20 +15,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, exists, func, select
+from sqlalchemy import select
 
 from app import versions
 from app.extensions import db
-from app.points.models import PointLedger
 from app.points.scope import path_ids
-from app.study.models import (
-    ITEM_KIND_LABELS,
-    SOURCE,
-    LessonAttempt,
-    ReadingSession,
-    StudyItem,
-)
-from app.study.services import _LOADS, _question_counts, progress_entry, required_seconds
+from app.study.models import ITEM_KIND_LABELS, StudyItem
+from app.study.progress import progress_entry
+from app.study.services import _LOADS, _question_counts, required_seconds
 from app.timeutil import local_day, local_midnight
 
 _BRIEFS = versions.VersionedCache(2048)  # (org path, Shanghai day) → the day's briefs
@@ -93,50 +88,8 @@ def todays_brief(org_path: str, now: datetime) -> dict[str, Any] | None:
     return None
 
 
-def progress_columns(member_id, item_id) -> tuple:
-    """Scalar subqueries for the member's progress on one item, for home's counters statement:
-    the open session's start, the first completion, the points it paid, a lesson answered."""
-    sessions = ReadingSession.__table__.c
-    ledger = PointLedger.__table__.c
-    started = (
-        select(sessions.started_at)
-        .where(
-            sessions.member_id == member_id,
-            sessions.item_id == item_id,
-            sessions.status == "open",
-        )
-        .limit(1)
-        .scalar_subquery()
-    )
-    completed = (
-        select(func.min(sessions.completed_at))
-        .where(
-            sessions.member_id == member_id,
-            sessions.item_id == item_id,
-            sessions.status == "completed",
-        )
-        .scalar_subquery()
-    )
-    points = (
-        select(func.sum(ledger.delta))
-        .where(
-            ledger.member_id == member_id,
-            ledger.source_type == SOURCE,
-            ledger.source_id == item_id,
-        )
-        .scalar_subquery()
-    )
-    answered = exists(
-        select(LessonAttempt.__table__.c.id).where(
-            LessonAttempt.__table__.c.member_id == member_id,
-            LessonAttempt.__table__.c.item_id == item_id,
-        )
-    ).cast(Boolean())
-    return started, completed, points, answered
-
-
 def with_progress(brief: dict[str, Any], values, now: datetime) -> dict[str, Any]:
-    """The brief as home shows it, with the member's progress from :func:`progress_columns`."""
+    """The brief as home shows it, with the member's progress from `progress_columns`."""
     started, completed, points, answered = values
     required = required_seconds(_Kind(brief["kind"], brief["minutes"]))
     return {

@@ -10,14 +10,16 @@ one session close it once.
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, String, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth import Principal
+from app.db import UTCDateTime, core_execute
 from app.errors import APIError
 from app.extensions import db
 from app.points import services as points
@@ -37,33 +39,69 @@ def _open_session(member_id: int, item_id: int, lock: bool = False) -> ReadingSe
     return db.session.scalar(stmt.with_for_update() if lock else stmt)
 
 
+@functools.cache
+def _insert_open_statement(dialect: str):
+    """INSERT … ON CONFLICT (open_key) DO NOTHING RETURNING id, built once per dialect: a
+    new session in one statement; the unique key decides a race (the loser gets no row)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = ReadingSession.__table__
+    return (
+        insert(table)
+        .values(
+            member_id=bindparam("o_member_id", type_=Integer()),
+            item_id=bindparam("o_item_id", type_=Integer()),
+            status="open",
+            open_key=bindparam("o_open_key", type_=String()),
+            started_at=bindparam("o_started_at", type_=UTCDateTime()),
+        )
+        .on_conflict_do_nothing(index_elements=["open_key"])
+        .returning(table.c.id)
+    )
+
+
+def _open(member_id: int, item_id: int, now: datetime) -> ReadingSession | None:
+    """A new open session (shown from what was written, not reloaded), or None when one is
+    open already."""
+    params = {
+        "o_member_id": member_id,
+        "o_item_id": item_id,
+        "o_open_key": _open_key(member_id, item_id),
+        "o_started_at": now,
+    }
+    stmt = _insert_open_statement(db.session.get_bind().dialect.name)
+    new_id = core_execute(db.session, stmt, params).scalar()
+    if new_id is None:
+        return None
+    return ReadingSession(
+        id=new_id,
+        member_id=member_id,
+        item_id=item_id,
+        status="open",
+        open_key=params["o_open_key"],
+        started_at=now,
+    )
+
+
 def start(principal: Principal, item_id: int, now: datetime) -> tuple[dict[str, Any], bool]:
     """Open a session (True) or return the one already open today (False). A session left open
     on an earlier day is abandoned uncounted, so a dwell never spans days."""
     member, item = studyable_item(principal, item_id, now)
+    created = _open(member.id, item.id, now)
+    if created is not None:
+        return _result(item, created, now), True
     session = _open_session(member.id, item.id, lock=True)
+    if session is not None and local_day(session.started_at) == local_day(now):
+        return _result(item, session, now), False
     if session is not None:
-        if local_day(session.started_at) == local_day(now):
-            return _result(item, session, now), False
         session.status, session.open_key = "abandoned", None
         db.session.flush()
-    session = ReadingSession(
-        member_id=member.id,
-        item_id=item.id,
-        status="open",
-        open_key=_open_key(member.id, item.id),
-        started_at=now,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(session)
-            db.session.flush()
-    except IntegrityError:
-        winner = _open_session(member.id, item.id)
-        if winner is None:
-            raise
-        return _result(item, winner, now), False
-    return _result(item, session, now), True
+    created = _open(member.id, item.id, now)
+    if created is not None:
+        return _result(item, created, now), True
+    winner = _open_session(member.id, item.id)  # a concurrent start opened it meanwhile
+    if winner is None:
+        raise APIError(409, "study.busy", "操作过于频繁，请稍后再试")
+    return _result(item, winner, now), False
 
 
 def complete(principal: Principal, item_id: int, now: datetime) -> dict[str, Any]:

@@ -32,6 +32,12 @@ def markdown_html(text: str | None) -> str:
     """Sanitised HTML of a Markdown text (empty for none)."""
     if not text:
         return ""
+    return _rendered(text)
+
+
+@lru_cache(maxsize=256)
+def _rendered(text: str) -> str:
+    # a pure function of the text: at 07:30 a city reads the same brief thousands of times
     html = _parser().render(text)
     return nh3.clean(
         html,

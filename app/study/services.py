@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from app import versions
 from app.auth import Principal
 from app.errors import APIError
 from app.extensions import db
@@ -34,6 +35,7 @@ from app.study.models import (
     StudyItem,
     StudyItemTag,
 )
+from app.study.progress import progress_entry, progress_of
 from app.timeutil import local_day, local_midnight
 
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^>]*>")
@@ -287,28 +289,6 @@ def _question_counts(ids: list[int]) -> dict[int, int]:
     )
 
 
-def progress_entry(
-    required: int,
-    started: datetime | None,
-    completed: datetime | None,
-    points: int | None,
-    answered: bool,
-    now: datetime,
-) -> dict[str, Any]:
-    """The member's progress on one item from what was read of their sessions and points."""
-    remaining = None
-    if started is not None:
-        remaining = max(0, math.ceil(required - (now - started).total_seconds()))
-    return {
-        "state": "done" if completed is not None else "reading" if started else "new",
-        "started_at": started,
-        "remaining_seconds": remaining,
-        "completed_at": completed,
-        "points": int(points or 0),
-        "answered": answered,
-    }
-
-
 def _progress(member_id: int, items: list[StudyItem], now: datetime) -> dict[int, dict]:
     ids = [i.id for i in items]
     sessions = db.session.scalars(
@@ -356,14 +336,41 @@ def _progress(member_id: int, items: list[StudyItem], now: datetime) -> dict[int
     }
 
 
+# what every reader of an item sees alike, kept per item at the study and org versions (an
+# edit of the item, its tags or questions, or of the org tree moves them in its transaction)
+_SHARED = versions.VersionedCache(4096)
+
+
+def _shared(item: StudyItem) -> dict[str, Any]:
+    version = versions.current(versions.STUDY, versions.ORGS)
+    found = _SHARED.get(item.id, version)
+    if found is None:
+        found = {
+            "org_name": item.org.name,
+            "tags": tuple(item.tags),
+            "question_count": _question_counts([item.id]).get(item.id, 0),
+        }
+        _SHARED.put(item.id, version, found)
+    return found
+
+
 def detail(principal: Principal, item: StudyItem, now: datetime) -> StudyItem:
-    """One item decorated for the caller: progress, lesson questions, their graded sheet."""
+    """One item decorated for the caller: progress, lesson questions, their graded sheet
+    (the org, tags and question count from the per-item cache; the progress in one statement)."""
     from app.study.quiz import attempt_view, lesson_attempt, lesson_questions
 
-    member = principal.member
+    member = principal.member_info
     reaches = member is not None and item.org_id in scope_ids(member)
-    decorate([item], member if reaches else None, now)
+    shared = _shared(item)
+    item.kind_label = ITEM_KIND_LABELS[item.kind]
+    item.org_name = shared["org_name"]
+    item.shown_tags = shared["tags"]
+    item.status = "scheduled" if item.publish_at > now else "published"
+    item.required_seconds = required_seconds(item)
+    item.question_count = shared["question_count"]
+    item.progress = progress_of(member.id, item.id, item.required_seconds, now) if reaches else None
     item.questions = lesson_questions(item.id) if item.kind == "micro_lesson" else []
-    attempt = lesson_attempt(member.id, item.id) if reaches else None
+    answered = reaches and item.progress["answered"]
+    attempt = lesson_attempt(member.id, item.id) if answered else None
     item.my_result = attempt_view(attempt) if attempt is not None else None
     return item

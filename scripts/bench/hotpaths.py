@@ -89,18 +89,17 @@ def _build(app, db, members: int):
     # the morning brief every member's home shows, as in the city at 07:30
     from app.study.models import StudyItem, StudyItemTag
 
-    db.session.add(
-        StudyItem(
-            kind="morning_brief",
-            title="早学5分钟",
-            summary="今日学习要点",
-            body="正文" * 200,
-            org_id=park.id,
-            publish_at=now - timedelta(minutes=5),
-            minutes=5,
-            tag_rows=[StudyItemTag(tag="党章", position=0), StudyItemTag(tag="早学", position=1)],
-        )
+    brief = StudyItem(
+        kind="morning_brief",
+        title="早学5分钟",
+        summary="今日学习要点",
+        body="正文" * 200,
+        org_id=park.id,
+        publish_at=now - timedelta(minutes=5),
+        minutes=5,
+        tag_rows=[StudyItemTag(tag="党章", position=0), StudyItemTag(tag="早学", position=1)],
     )
+    db.session.add(brief)
     db.session.commit()
     tokens = [create_access_token(identity=f"m:{m.id}") for m in rows]
     from app.accounts.services import create_user
@@ -110,7 +109,7 @@ def _build(app, db, members: int):
     db.session.flush()
     db.session.add(OrgRole(org_id=park.id, role="secretary", user_id=staff.id))
     db.session.commit()
-    return meeting.id, tokens, create_access_token(identity=f"u:{staff.id}")
+    return meeting.id, brief.id, tokens, create_access_token(identity=f"u:{staff.id}")
 
 
 def _measure(client, engine, requests_):
@@ -176,8 +175,13 @@ def _profiled(on: bool, which: str, name: str):
     show_default=True,
 )
 @click.option("--only", default="", help="run only these scenarios (comma-separated)")
+@click.option(
+    "--redis",
+    default="",
+    help="REDIS_URL for the run (as in production: versions, principals and QR shared there)",
+)
 def main(
-    members: int, rounds: int, tree: str | None, profile: str, profiler: str, only: str
+    members: int, rounds: int, tree: str | None, profile: str, profiler: str, only: str, redis: str
 ) -> None:
     """Measure and print a JSON summary (see the module docstring)."""
     root = Path(tree or Path(__file__).resolve().parents[2])
@@ -192,7 +196,8 @@ def main(
         QR_ROTATE_SECONDS="600",  # one code for the whole run (this is not a rotation test)
         RATELIMIT_ENABLED="false",
         LOG_LEVEL="ERROR",
-        REDIS_URL="",
+        REDIS_URL=redis,
+        CACHE_KEY_PREFIX=f"hot{secrets.token_hex(4)}:",  # a fresh namespace per run
     )
     from flask_migrate import upgrade
 
@@ -203,7 +208,7 @@ def main(
     app = make_app({"JWT_ACCESS_MINUTES": 120})
     with app.app_context():
         upgrade()
-        meeting, tokens, staff = _build(app, db, members)
+        meeting, brief, tokens, staff = _build(app, db, members)
         engine = db.engine
     client = app.test_client()
     third = members // 3
@@ -220,6 +225,9 @@ def main(
     def each(path, group):
         return [("GET", path, bearer(t)) for t in group]
 
+    def posts(path, group):
+        return [("POST", path, {"json": {}, **bearer(t)}) for t in group]
+
     board = "/api/v1/points/leaderboard?scope=park&period=month"
     results: dict[str, list[tuple[float, float]]] = {}
     for r in range(rounds):
@@ -232,6 +240,10 @@ def main(
             ("checkin_first", checkin(group)),
             ("checkin_repeat", checkin(group)),
             ("home", each("/api/mp/v1/home", group)),
+            # the 07:30 rush's other three steps (rush.py): open the brief, start, complete
+            ("brief", each(f"/api/v1/study-items/{brief}", group)),
+            ("study_start", posts(f"/api/v1/study-items/{brief}/start", group)),
+            ("study_complete", posts(f"/api/v1/study-items/{brief}/complete", group)),
             ("points_me", each("/api/v1/points/me", group)),
             ("leaderboard", each(board, group)),
             (
@@ -255,7 +267,11 @@ def main(
             "ratio_to_healthz": round(cpu / health, 1),
         }
     print(
-        json.dumps({"members": members, "rounds": rounds, "tree": str(root), **summary}, indent=1)
+        json.dumps(
+            {"members": members, "rounds": rounds, "redis": bool(redis), "tree": str(root)}
+            | summary,
+            indent=1,
+        )
     )
 
 
