@@ -12,6 +12,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from app import versions
 from app.db import core_execute
 from app.extensions import db
 from app.points import statements as sql
@@ -367,6 +368,9 @@ def balance(member_id: int) -> int:
     return int(db.session.scalar(balance_query(member_id)) or 0)
 
 
+_NO_SIGNIN = versions.VersionedCache(65536)  # (member, day) → no sign-in left to award
+
+
 def daily_signin(
     member_id: int, now: datetime, scope: tuple[int | None, int | None] | None = None
 ) -> bool:
@@ -375,8 +379,12 @@ def daily_signin(
     True when this call awarded it. With the member's (branch, park) `scope` it is one
     statement on PostgreSQL: the key is once a day, so no cap needs counting.
     """
-    key = f"signin:{member_id}:{local_day(now).isoformat()}"
+    day = local_day(now)
+    key = f"signin:{member_id}:{day.isoformat()}"
     if scope is not None:
+        version = versions.current(versions.RULES)
+        if _NO_SIGNIN.get((member_id, day), version):
+            return False
         awarded = award_once(
             member_id,
             "daily_signin",
@@ -387,6 +395,11 @@ def daily_signin(
             now=now,
             once_a_day=True,
         )
+        if awarded is None:
+            # nothing to award: the day's key is taken by a committed row (ON CONFLICT waits
+            # for an in-flight one), or the rule is off — both hold for the rest of the day
+            # at this rules version, so this worker skips the statement until then
+            _NO_SIGNIN.put((member_id, day), version, True)
         return awarded is not None
     if key_used(key):
         return False
