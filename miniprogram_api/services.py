@@ -22,7 +22,7 @@ from app.notices.badges import badge_columns, badges_from
 from app.notify.services import unread_count_query
 from app.points import services as points
 from app.study.brief import todays_brief, with_progress
-from app.study.days import streak
+from app.study.days import streak_bindparams, streak_columns, streak_from, streak_params
 from app.study.progress import progress_columns
 from app.timeutil import local_day
 
@@ -103,6 +103,7 @@ def _counters_statement():
         points.points_on_day_query(member_id, bindparam("c_day", type_=Date())).scalar_subquery(),
         points.balance_query(member_id).scalar_subquery(),
         *badge_columns(member_id, bindparam("c_now", type_=UTCDateTime())),
+        *streak_columns(*streak_bindparams("c_s_")),
         *progress_columns(member_id, bindparam("c_item_id", type_=Integer())),
     )
 
@@ -112,7 +113,7 @@ def home(principal: Principal, now: datetime) -> dict[str, Any]:
     the first home screen of the day awards the daily sign-in.
 
     Built from the cached principal: the sign-in award, the activities with the member's
-    status, the counters (with the progress on today's brief) and the streak are one
+    status and the counters (with the streak and the progress on today's brief) are one
     statement each; the brief itself is kept per org and day (app.study.brief).
     """
     member = principal.member_info
@@ -124,9 +125,12 @@ def home(principal: Principal, now: datetime) -> dict[str, Any]:
         "c_now": now,
         "c_day": local_day(now),
         "c_item_id": brief["id"] if brief is not None else 0,
+        **streak_params("c_s_", member.id, now),
     }
     counters = core_execute(db.session, _counters_statement(), params)
-    unread, today, total, unconfirmed, has_base, *progress = counters.one()
+    unread, today, total, unconfirmed, has_base, run_today, run_yesterday, *progress = (
+        counters.one()
+    )
     return {
         "member": {
             "id": member.id,
@@ -137,7 +141,7 @@ def home(principal: Principal, now: datetime) -> dict[str, Any]:
         },
         "next_activities": activities,
         "study_today": with_progress(brief, progress, now) if brief is not None else None,
-        "streak": streak(member.id, now),
+        "streak": streak_from(run_today, run_yesterday),
         "unread_notifications": int(unread or 0),
         # issue 19: notices to confirm, dues owed (dues only for members with a recorded base)
         "ledgers": badges_from(member.id, now, unconfirmed, has_base),

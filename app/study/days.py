@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.db import core_execute
 from app.extensions import db
@@ -36,41 +38,93 @@ def record_study(member_id: int, day: date, seconds: int, now: datetime) -> None
     db.session.execute(stmt)
 
 
-@functools.cache
-def _streak_statement():
-    """The member's study days of the look-back, newest first; built once per process."""
-    today = bindparam("s_today", type_=StudyDay.__table__.c.day.type)
-    since = bindparam("s_since", type_=StudyDay.__table__.c.day.type)
-    return (
-        select(StudyDay.__table__.c.day)
-        .where(
-            StudyDay.__table__.c.member_id == bindparam("s_member_id", type_=Integer()),
-            StudyDay.__table__.c.day <= today,
-            StudyDay.__table__.c.day > since,
+class days_between(FunctionElement):
+    """`a - b` in whole days between two DATE expressions, on either engine."""
+
+    type = Integer()
+    name = "days_between"
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between(element, compiler, **kw):
+    a, b = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({a} - {b})"  # PostgreSQL: date - date is an integer
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element, compiler, **kw):
+    a, b = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday({a}) - julianday({b}) AS INTEGER)"
+
+
+def streak_columns(member_id, today, yesterday, since) -> tuple:
+    """Two scalar subqueries from which :func:`streak_from` tells the streak, so a screen can
+    read it in the statement it already runs (home's counters).
+
+    The member's study days of the look-back, newest first, numbered k = 0, 1, …: a day is in
+    the run ending on E exactly when E - day = k (days are unique, so once a day is missed
+    every later one falls short). The first column counts the run ending today, the second
+    the run ending yesterday."""
+    days = StudyDay.__table__
+    k = (func.row_number().over(order_by=days.c.day.desc()) - 1).label("k")
+    ranked = (
+        select(days.c.day, k)
+        .where(days.c.member_id == member_id, days.c.day <= today, days.c.day > since)
+        .subquery()
+    )
+
+    def run_ending(end):
+        return (
+            select(func.count())
+            .select_from(ranked)
+            .where(days_between(end, ranked.c.day) == ranked.c.k)
+            .scalar_subquery()
         )
-        .order_by(StudyDay.__table__.c.day.desc())
+
+    return run_ending(today), run_ending(yesterday)
+
+
+def streak_params(prefix: str, member_id: int, now: datetime) -> dict[str, Any]:
+    """The parameters of streak_columns built with bind parameters named `<prefix>…`."""
+    today = local_day(now)
+    return {
+        f"{prefix}member_id": member_id,
+        f"{prefix}today": today,
+        f"{prefix}yesterday": today - timedelta(days=1),
+        f"{prefix}since": today - timedelta(days=STREAK_LOOKBACK_DAYS),
+    }
+
+
+def streak_bindparams(prefix: str) -> tuple:
+    """Bind parameters for streak_columns, named as streak_params names them."""
+    day = StudyDay.__table__.c.day.type
+    return (
+        bindparam(f"{prefix}member_id", type_=Integer()),
+        bindparam(f"{prefix}today", type_=day),
+        bindparam(f"{prefix}yesterday", type_=day),
+        bindparam(f"{prefix}since", type_=day),
     )
 
 
-def streak(member_id: int, now: datetime) -> dict:
+def streak_from(ending_today: int | None, ending_yesterday: int | None) -> dict:
     """Consecutive Shanghai days with study up to today (or up to yesterday, while today's
     study is still to come), and whether today counts already."""
-    today = local_day(now)
-    params = {
-        "s_member_id": member_id,
-        "s_today": today,
-        "s_since": today - timedelta(days=STREAK_LOOKBACK_DAYS),
-    }
-    days = list(core_execute(db.session, _streak_statement(), params).scalars())
-    studied_today = bool(days) and days[0] == today
-    expected = today if studied_today else today - timedelta(days=1)
-    count = 0
-    for day in days:
-        if day != expected:
-            break
-        count += 1
-        expected -= timedelta(days=1)
-    return {"days": count, "studied_today": studied_today}
+    if ending_today:
+        return {"days": int(ending_today), "studied_today": True}
+    return {"days": int(ending_yesterday or 0), "studied_today": False}
+
+
+@functools.cache
+def _streak_statement():
+    """The streak's two columns alone, built once per process."""
+    return select(*streak_columns(*streak_bindparams("s_")))
+
+
+def streak(member_id: int, now: datetime) -> dict:
+    """The member's study streak at `now` (one statement; see streak_columns)."""
+    params = streak_params("s_", member_id, now)
+    return streak_from(*core_execute(db.session, _streak_statement(), params).one())
 
 
 def study_seconds(member_ids: Iterable[int], start: date, end: date) -> dict[int, int]:
