@@ -25,6 +25,24 @@ from app.extensions import db
 from app.org.models import Organization
 
 _OPEN = ("pending", "approved")
+# what home shows and works out (phase, late, geofence) — only these: psycopg re-parses a
+# statement over 4,096 bytes on every execution, and all ~30 columns twice took it past that
+_COLUMNS = (
+    "id",
+    "org_id",
+    "type",
+    "title",
+    "location",
+    "status",
+    "starts_at",
+    "ends_at",
+    "checkin_opens_at",
+    "checkin_closes_at",
+    "late_after_minutes",
+    "geofence_lat",
+    "geofence_lng",
+    "geofence_radius_m",
+)
 
 
 def upcoming_with_status(member: MemberInfo, now: datetime, limit: int) -> list[SimpleNamespace]:
@@ -42,8 +60,9 @@ def _statement(kind: str, depth: int, limit: int):
     constructing its unions and subqueries per request cost more CPU than running it."""
     now = bindparam("x_now", type_=UTCDateTime())
     member_id = bindparam("x_member_id", type_=Integer())
+    table = Activity.__table__
     activities = (
-        select(Activity.__table__, Organization.name.label("org_name"))
+        select(*(table.c[name] for name in _COLUMNS), Organization.name.label("org_name"))
         .join(Organization, Organization.id == Activity.org_id)
         .where(
             Activity.status == "published",

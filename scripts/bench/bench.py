@@ -635,7 +635,12 @@ def verdict(ok: bool | None) -> str:
 @click.option("--reuse", is_flag=True, help="keep the databases and data of the last run")
 @click.option("--profile", default="", help="comma-separated scenario names to run py-spy on")
 @click.option("--skip", default="", help="comma-separated parts to skip: sqlite,small,scheduler")
-def main(quick: bool, reuse: bool, profile: str, skip: str) -> None:
+@click.option(
+    "--redis",
+    default="",
+    help="REDIS_URL for the city server (as in production); empty: without Redis",
+)
+def main(quick: bool, reuse: bool, profile: str, skip: str, redis: str) -> None:
     """Run every scenario and write scripts/bench/out/results-<timestamp>.json."""
     mode = "quick" if quick else "full"
     size = SIZES[mode]
@@ -660,6 +665,8 @@ def main(quick: bool, reuse: bool, profile: str, skip: str) -> None:
         "RATELIMIT_ENABLED": "false",
         "LOG_LEVEL": "WARNING",
         "PYTHONDONTWRITEBYTECODE": "1",
+        "REDIS_URL": redis,
+        "CACHE_KEY_PREFIX": f"bench{stamp}:",  # a fresh namespace: no copy of another run
     }
     workers = 2 * (os.cpu_count() or 1) + 1
     results: dict[str, Any] = {
@@ -670,6 +677,7 @@ def main(quick: bool, reuse: bool, profile: str, skip: str) -> None:
         "connections": CONNECTIONS,
         "wrk_threads": WRK_THREADS,
         "qr_rotate_seconds": 15,
+        "redis": bool(redis),
         "command": "scripts/bench/run.sh" + (" --quick" if quick else ""),
     }
     now = datetime.now(UTC).replace(microsecond=0).isoformat()

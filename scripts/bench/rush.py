@@ -206,6 +206,7 @@ def rush(server: bench.Server, tokens: list[str], item: int, concurrency: int) -
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="results directory")
 @click.option("--reuse", is_flag=True, help="keep the database, tokens and keys of the last run")
 @click.option("--offset", default=0, help="skip this many members of the sample (a --reuse run)")
+@click.option("--redis", default="", help="REDIS_URL for the server (empty: without Redis)")
 def main(
     members: int,
     workers: int,
@@ -214,6 +215,7 @@ def main(
     out: str | None,
     reuse: bool,
     offset: int,
+    redis: str,
 ):
     """Generate, serve, calibrate, rush, calibrate again; print the JSON summary."""
     out_dir = Path(out) if out else bench.HERE / "out" / "rush"
@@ -234,7 +236,8 @@ def main(
         "RATELIMIT_ENABLED": "false",
         "LOG_LEVEL": "WARNING",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "REDIS_URL": "",
+        "REDIS_URL": redis,
+        "CACHE_KEY_PREFIX": f"rush{secrets.token_hex(4)}:",  # a fresh namespace per run
     }
     size = {
         "members": max(40, math.ceil(members * 1.2)),
@@ -276,6 +279,7 @@ def main(
         "database": "sqlite" if sqlite_path else "postgresql",
         "data": {"plan": manifest["plan"], "counts": manifest["counts"]},
         "workers": workers,
+        "redis": bool(redis),
         "concurrency": concurrency,
         "brief_id": item,
         "healthz_before": before,
