@@ -1,11 +1,12 @@
-"""Today's morning brief on home: the item kept per org path and day, the progress read along.
+"""Today's morning brief on home: the day's briefs kept per worker, the progress read along.
 
 At 07:30 most of a city opens home within minutes, and every member of an org sees the same
 brief. Loading and decorating it through the ORM per request (the item, its org, its tags,
 the question count, three progress queries) was the largest cost of home. Here the day's
-briefs reaching an org path are loaded once per worker and kept at the study and org
-versions (app.versions: any change to an item, its tags, its questions or the org tree moves
-them in the writing transaction, so the copy is exact); the member's own progress is four
+briefs of the whole city are loaded once per worker, by the org they were posted to, and
+kept at the study and org versions (app.versions: any change to an item, its tags, its
+questions or the org tree moves them in the writing transaction, so the copy is exact); a
+member's brief is the newest posted to their org or above it. Their own progress is four
 scalar subqueries that home adds to its one counters statement
 (:func:`app.study.progress.progress_columns`).
 """
@@ -25,7 +26,7 @@ from app.study.progress import progress_entry
 from app.study.services import _LOADS, _question_counts, required_seconds
 from app.timeutil import local_day, local_midnight
 
-_BRIEFS = versions.VersionedCache(2048)  # (org path, Shanghai day) → the day's briefs
+_BRIEFS = versions.VersionedCache(8)  # Shanghai day → the day's briefs by org
 
 # what a brief looks like on home, apart from the member's progress and its status
 _FIELDS = (
@@ -42,25 +43,26 @@ _FIELDS = (
 )
 
 
-def briefs_of_day(org_path: str, now: datetime) -> tuple[dict[str, Any], ...]:
-    """The active morning briefs of `now`'s Shanghai day posted to the org or above it,
-    newest first (scheduled ones included: the caller filters on the hour)."""
+def briefs_by_org(now: datetime) -> dict[int, tuple[dict[str, Any], ...]]:
+    """The active morning briefs of `now`'s Shanghai day, by the org they were posted to,
+    newest first (scheduled ones included: the caller filters on the hour). One copy per
+    worker for the whole city: keyed per reader's org, 3,000 branches missed on most
+    requests of a city rush."""
     day = local_day(now)
     version = versions.current(versions.STUDY, versions.ORGS)
-    found = _BRIEFS.get((org_path, day), version)
+    found = _BRIEFS.get(day, version)
     if found is None:
-        found = _load(org_path, day)
-        _BRIEFS.put((org_path, day), version, found)
+        found = _load(day)
+        _BRIEFS.put(day, version, found)
     return found
 
 
-def _load(org_path: str, day) -> tuple[dict[str, Any], ...]:
+def _load(day) -> dict[int, tuple[dict[str, Any], ...]]:
     items = db.session.scalars(
         select(StudyItem)
         .where(
             StudyItem.is_active.is_(True),
             StudyItem.kind == "morning_brief",
-            StudyItem.org_id.in_(path_ids(org_path)),
             StudyItem.publish_at >= local_midnight(day),
             StudyItem.publish_at < local_midnight(day + timedelta(days=1)),
         )
@@ -68,24 +70,35 @@ def _load(org_path: str, day) -> tuple[dict[str, Any], ...]:
         .order_by(StudyItem.publish_at.desc(), StudyItem.id.desc())
     ).all()
     counts = _question_counts([i.id for i in items])
-    return tuple(
-        {
-            **{name: getattr(item, name) for name in _FIELDS},
-            "kind_label": ITEM_KIND_LABELS[item.kind],
-            "org_name": item.org.name,
-            "tags": tuple(item.tags),
-            "question_count": counts.get(item.id, 0),
-        }
-        for item in items
-    )
+    by_org: dict[int, list[dict[str, Any]]] = {}
+    for item in items:
+        by_org.setdefault(item.org_id, []).append(
+            {
+                **{name: getattr(item, name) for name in _FIELDS},
+                "kind_label": ITEM_KIND_LABELS[item.kind],
+                "org_name": item.org.name,
+                "tags": tuple(item.tags),
+                "question_count": counts.get(item.id, 0),
+            }
+        )
+    return {org_id: tuple(briefs) for org_id, briefs in by_org.items()}
 
 
 def todays_brief(org_path: str, now: datetime) -> dict[str, Any] | None:
-    """The newest brief of today already published at `now` that reaches the org path."""
-    for brief in briefs_of_day(org_path, now):
-        if brief["publish_at"] <= now:
-            return brief
-    return None
+    """The newest brief of today already published at `now` that reaches the org path (posted
+    to the org or above it)."""
+    by_org = briefs_by_org(now)
+    best = None
+    for org_id in path_ids(org_path):
+        for brief in by_org.get(org_id, ()):
+            if brief["publish_at"] <= now:
+                if best is None or (brief["publish_at"], brief["id"]) > (
+                    best["publish_at"],
+                    best["id"],
+                ):
+                    best = brief
+                break
+    return best
 
 
 def with_progress(brief: dict[str, Any], values, now: datetime) -> dict[str, Any]:
