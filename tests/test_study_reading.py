@@ -172,6 +172,25 @@ def test_progress_shows_on_the_item(client, park, point_rules, make_item):
     assert progress["state"] == "done" and progress["points"] == 1
 
 
+def _posted_at_once(app, path: str, headers: dict, n: int) -> list[tuple[int, dict]]:
+    """POST `path` from `n` threads released together; (status, body) of each answer."""
+    barrier = threading.Barrier(n)
+    answers: list = []
+
+    def post():
+        client = app.test_client()
+        barrier.wait()
+        r = client.post(path, headers=headers)
+        answers.append((r.status_code, r.json))
+
+    threads = [threading.Thread(target=post) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return answers
+
+
 def test_concurrent_completions_award_once(app, backend, park, point_rules, make_item):
     item_id = make_item(park.park, "micro_lesson", minutes=2).id
     member_id = park.member_a.id
@@ -188,20 +207,7 @@ def test_concurrent_completions_award_once(app, backend, park, point_rules, make
     db.session.commit()
     db.session.remove()
     n = 8
-    barrier = threading.Barrier(n)
-    answers: list = []
-
-    def complete():
-        client = app.test_client()
-        barrier.wait()
-        r = client.post(f"/api/v1/study-items/{item_id}/complete", headers=headers)
-        answers.append((r.status_code, r.json))
-
-    threads = [threading.Thread(target=complete) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    answers = _posted_at_once(app, f"/api/v1/study-items/{item_id}/complete", headers, n)
     assert [a[0] for a in answers] == [200] * n, answers
     assert all(a[1]["counted"] for a in answers)
     assert sorted(a[1]["points_awarded"] for a in answers) == [0] * (n - 1) + [3]
@@ -219,20 +225,7 @@ def test_concurrent_starts_open_one_session(app, backend, park, point_rules, mak
     headers = park.headers.member_a
     db.session.remove()
     n = 8
-    barrier = threading.Barrier(n)
-    answers: list = []
-
-    def start():
-        client = app.test_client()
-        barrier.wait()
-        r = client.post(f"/api/v1/study-items/{item_id}/start", headers=headers)
-        answers.append((r.status_code, r.json))
-
-    threads = [threading.Thread(target=start) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    answers = _posted_at_once(app, f"/api/v1/study-items/{item_id}/start", headers, n)
     assert sorted(a[0] for a in answers) == [200] * (n - 1) + [201], answers
     assert len({a[1]["session"]["id"] for a in answers}) == 1
     rows = db.session.scalars(
