@@ -8,6 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.study import access, services
+from app.study.brief import todays_brief
 from app.timeutil import utcnow
 
 NOW = datetime(2030, 5, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -287,7 +288,7 @@ def test_today_lists_todays_briefs_first_then_recent_lessons(app, park, make_ite
     ids = [i.id for i in page["items"]]
     assert ids == [today_brief.id, article.id, lesson.id]
     assert old_brief.id not in ids and stale.id not in ids and future.id not in ids
-    assert services.brief_of_today(park.member_a, NOW).id == today_brief.id
+    assert todays_brief(park.branch_a.path, NOW)["id"] == today_brief.id  # home's brief
     db.session.rollback()
 
 

@@ -238,24 +238,6 @@ def today_items(principal: Principal, args: dict[str, Any], now: datetime) -> di
     return page
 
 
-def brief_of_today(member: Member, now: datetime) -> StudyItem | None:
-    """The newest morning brief published today that reaches the member (home, reminders)."""
-    item = db.session.scalar(
-        select(StudyItem)
-        .where(
-            member_visible(member, now),
-            StudyItem.kind == "morning_brief",
-            StudyItem.publish_at >= local_midnight(local_day(now)),
-        )
-        .options(*_LOADS)
-        .order_by(StudyItem.publish_at.desc(), StudyItem.id.desc())
-        .limit(1)
-    )
-    if item is not None:
-        decorate([item], member, now)
-    return item
-
-
 _LOADS = (selectinload(StudyItem.org), selectinload(StudyItem.tag_rows))
 
 
