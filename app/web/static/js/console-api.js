@@ -164,6 +164,7 @@
    *  Response when it is OK, rejects with an ApiError otherwise. */
   function call(method, path, options) {
     options = options || {};
+    var sentWith = read(ACCESS_KEY);
     return send(method, path, options).then(function (res) {
       if (res.ok) {
         return res;
@@ -176,6 +177,11 @@
         // logging out needs no "session ended" message, whatever the server says
         var end = options.quiet ? clearTokens : endSession;
         if (error.code === "auth.token_expired" && !options.retried && read(REFRESH_KEY)) {
+          var current = read(ACCESS_KEY);
+          if (current && current !== sentWith) {
+            // renewed by a sibling call while this one was on its way: no second renewal
+            return call(method, path, Object.assign({}, options, { retried: true }));
+          }
           return refreshAccess().then(
             function () {
               return call(method, path, Object.assign({}, options, { retried: true }));

@@ -128,6 +128,11 @@
     });
     return first.catch(function (e) {
       if (e.status === 401 && e.code === "auth.token_expired" && access) {
+        var current = get(session, ACCESS_KEY);
+        if (current && current !== access) {
+          // renewed by a sibling call while this one was on its way: no second renewal
+          return send(method, path, json, current);
+        }
         return renew().then(function (t) { return send(method, path, json, t); });
       }
       if (e.status === 401) { clearTokens(); }
