@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app import versions
 from app.auth import MemberInfo, Principal, path_filter
 from app.errors import APIError, forbidden, not_found
 from app.extensions import db
 from app.members.models import Member
 from app.org.models import Organization
 from app.points.scope import path_ids
-from app.study.models import StudyItem
+from app.study.models import QuizQuestion, StudyItem
 
 MAX_ID = 2**31 - 1
 POST_ROLE = "publicity"  # 宣传委员 posts study content besides the managing roles
@@ -47,10 +48,10 @@ def staff_can_read(principal: Principal, org: Organization) -> bool:
     return paths is None or any(org.path.startswith(p) for p in paths)
 
 
-def _staff_reads_item(principal: Principal, item: StudyItem) -> bool:
-    """staff_can_read for the item's org, loading the org only for a caller with roles."""
+def _staff_reads_item(principal: Principal, item: ItemSnapshot) -> bool:
+    """staff_can_read for the item's org (from its path)."""
     paths = principal.read_paths()
-    return paths is None or (bool(paths) and staff_can_read(principal, item.org))
+    return paths is None or any(item.org_path.startswith(p) for p in paths)
 
 
 def scope_ids(member: Member | MemberInfo) -> list[int]:
@@ -81,7 +82,70 @@ def get_item(item_id: int) -> StudyItem:
     return item
 
 
-def _not_published(item: StudyItem) -> APIError:
+def question_counts(ids: list[int]) -> dict[int, int]:
+    """Active questions per item (items without any are absent)."""
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(QuizQuestion.item_id, func.count())
+            .where(QuizQuestion.item_id.in_(ids), QuizQuestion.active.is_(True))
+            .group_by(QuizQuestion.item_id)
+        ).all()
+    )
+
+
+# the columns an item's readers use: its page, starting, completing and answering it
+_SNAPSHOT_COLUMNS = (
+    "id",
+    "kind",
+    "title",
+    "summary",
+    "body",
+    "org_id",
+    "publish_at",
+    "minutes",
+    "media_url",
+    "is_active",
+    "created_at",
+    "updated_at",
+)
+_SNAPSHOTS = versions.VersionedCache(4096)
+
+
+class ItemSnapshot:
+    """An active item as its readers see it, kept per worker at the study and org versions (an
+    edit of the item, its tags or questions, or of the org tree moves them in its transaction).
+    Each request gets its own copy: the page decorates it."""
+
+    def __init__(self, values: dict, shared: dict):
+        self.__dict__.update(values)
+        self.shared = shared  # org name, tags and question count (app.study.services.detail)
+        self.tags = list(shared["tags"])
+
+
+def item_snapshot(item_id: int) -> ItemSnapshot:
+    """An active item for reading (its page, start, complete, a lesson's answers), or 404;
+    read from the database only when the study or org version moved."""
+    if not 0 < item_id <= MAX_ID:
+        raise not_found("学习内容")
+    version = versions.current(versions.STUDY, versions.ORGS)
+    found = _SNAPSHOTS.get(item_id, version)
+    if found is None:
+        item = get_item(item_id)
+        found = (
+            {name: getattr(item, name) for name in _SNAPSHOT_COLUMNS} | {"org_path": item.org.path},
+            {
+                "org_name": item.org.name,
+                "tags": tuple(item.tags),
+                "question_count": question_counts([item.id]).get(item.id, 0),
+            },
+        )
+        _SNAPSHOTS.put(item_id, version, found)
+    return ItemSnapshot(*found)
+
+
+def _not_published(item: StudyItem | ItemSnapshot) -> APIError:
     from app.timeutil import to_local
 
     return APIError(
@@ -92,10 +156,10 @@ def _not_published(item: StudyItem) -> APIError:
     )
 
 
-def readable_item(principal: Principal, item_id: int, now: datetime) -> StudyItem:
+def readable_item(principal: Principal, item_id: int, now: datetime) -> ItemSnapshot:
     """An item the caller may open: staff over its org (even scheduled), or a member it reaches
     once published (before: 404 `study.not_published`)."""
-    item = get_item(item_id)
+    item = item_snapshot(item_id)
     if _staff_reads_item(principal, item):
         return item
     member = principal.member_info  # the cached profile: its org path is all this needs
@@ -108,13 +172,13 @@ def readable_item(principal: Principal, item_id: int, now: datetime) -> StudyIte
 
 def studyable_item(
     principal: Principal, item_id: int, now: datetime
-) -> tuple[MemberInfo, StudyItem]:
+) -> tuple[MemberInfo, ItemSnapshot]:
     """The member (the principal's cached profile) and a published item that reaches them
     (reading and answering)."""
     member = principal.member_info
     if member is None:
         raise APIError(403, "auth.member_required", "该功能仅限已绑定的党员使用")
-    item = get_item(item_id)
+    item = item_snapshot(item_id)
     if item.org_id not in scope_ids(member):
         raise not_found("学习内容")
     if item.publish_at > now:

@@ -21,9 +21,10 @@ from sqlalchemy import select
 from app import versions
 from app.extensions import db
 from app.points.scope import path_ids
+from app.study.access import question_counts
 from app.study.models import ITEM_KIND_LABELS, StudyItem
 from app.study.progress import progress_entry
-from app.study.services import _LOADS, _question_counts, required_seconds
+from app.study.services import _LOADS, required_seconds
 from app.timeutil import local_day, local_midnight
 
 _BRIEFS = versions.VersionedCache(8)  # Shanghai day → the day's briefs by org
@@ -69,7 +70,7 @@ def _load(day) -> dict[int, tuple[dict[str, Any], ...]]:
         .options(*_LOADS)
         .order_by(StudyItem.publish_at.desc(), StudyItem.id.desc())
     ).all()
-    counts = _question_counts([i.id for i in items])
+    counts = question_counts([i.id for i in items])
     by_org: dict[int, list[dict[str, Any]]] = {}
     for item in items:
         by_org.setdefault(item.org_id, []).append(

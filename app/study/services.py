@@ -25,12 +25,19 @@ from app.members.models import Member
 from app.org.services import get_org
 from app.points.models import PointLedger
 from app.schemas import paginate
-from app.study.access import get_item, member_visible, require_post, scope_ids, staff_visible
+from app.study.access import (
+    ItemSnapshot,
+    get_item,
+    member_visible,
+    question_counts,
+    require_post,
+    scope_ids,
+    staff_visible,
+)
 from app.study.models import (
     ITEM_KIND_LABELS,
     SOURCE,
     LessonAttempt,
-    QuizQuestion,
     ReadingSession,
     StudyItem,
     StudyItemTag,
@@ -247,7 +254,7 @@ _LOADS = (selectinload(StudyItem.org), selectinload(StudyItem.tag_rows))
 def decorate(items: list[StudyItem], member: Member | None, now: datetime) -> list[StudyItem]:
     """Add display fields and, for a member, their progress (a handful of queries per page)."""
     ids = [i.id for i in items]
-    counts = _question_counts(ids)
+    counts = question_counts(ids)
     progress = _progress(member.id, items, now) if member is not None and items else {}
     for item in items:
         item.kind_label = ITEM_KIND_LABELS[item.kind]
@@ -257,18 +264,6 @@ def decorate(items: list[StudyItem], member: Member | None, now: datetime) -> li
         item.question_count = counts.get(item.id, 0)
         item.progress = progress.get(item.id)
     return items
-
-
-def _question_counts(ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(QuizQuestion.item_id, func.count())
-            .where(QuizQuestion.item_id.in_(ids), QuizQuestion.active.is_(True))
-            .group_by(QuizQuestion.item_id)
-        ).all()
-    )
 
 
 def _progress(member_id: int, items: list[StudyItem], now: datetime) -> dict[int, dict]:
@@ -323,20 +318,24 @@ def _progress(member_id: int, items: list[StudyItem], now: datetime) -> dict[int
 _SHARED = versions.VersionedCache(4096)
 
 
-def _shared(item: StudyItem) -> dict[str, Any]:
+def _shared(item: StudyItem | ItemSnapshot) -> dict[str, Any]:
+    if isinstance(item, ItemSnapshot):
+        return item.shared  # read with the snapshot, at the same versions
     version = versions.current(versions.STUDY, versions.ORGS)
     found = _SHARED.get(item.id, version)
     if found is None:
         found = {
             "org_name": item.org.name,
             "tags": tuple(item.tags),
-            "question_count": _question_counts([item.id]).get(item.id, 0),
+            "question_count": question_counts([item.id]).get(item.id, 0),
         }
         _SHARED.put(item.id, version, found)
     return found
 
 
-def detail(principal: Principal, item: StudyItem, now: datetime) -> StudyItem:
+def detail(
+    principal: Principal, item: StudyItem | ItemSnapshot, now: datetime
+) -> StudyItem | ItemSnapshot:
     """One item decorated for the caller: progress, lesson questions, their graded sheet
     (the org, tags and question count from the per-item cache; the progress in one statement)."""
     from app.study.quiz import attempt_view, lesson_attempt, lesson_questions
