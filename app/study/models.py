@@ -73,9 +73,8 @@ class StudyItem(db.Model):
 
     @property
     def tags(self) -> list[str]:
-        """The item's tags in the order given (as a reader's cache set them, if it did)."""
-        shown = self.__dict__.get("shown_tags")
-        return list(shown) if shown is not None else [t.tag for t in self.tag_rows]
+        """The item's tags in the order given."""
+        return [t.tag for t in self.tag_rows]
 
 
 class StudyItemTag(db.Model):

@@ -17,7 +17,6 @@ from flask import current_app
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app import versions
 from app.auth import Principal
 from app.errors import APIError
 from app.extensions import db
@@ -28,6 +27,7 @@ from app.schemas import paginate
 from app.study.access import (
     ItemSnapshot,
     get_item,
+    item_snapshot,
     member_visible,
     question_counts,
     require_post,
@@ -313,39 +313,19 @@ def _progress(member_id: int, items: list[StudyItem], now: datetime) -> dict[int
     }
 
 
-# what every reader of an item sees alike, kept per item at the study and org versions (an
-# edit of the item, its tags or questions, or of the org tree moves them in its transaction)
-_SHARED = versions.VersionedCache(4096)
-
-
-def _shared(item: StudyItem | ItemSnapshot) -> dict[str, Any]:
-    if isinstance(item, ItemSnapshot):
-        return item.shared  # read with the snapshot, at the same versions
-    version = versions.current(versions.STUDY, versions.ORGS)
-    found = _SHARED.get(item.id, version)
-    if found is None:
-        found = {
-            "org_name": item.org.name,
-            "tags": tuple(item.tags),
-            "question_count": question_counts([item.id]).get(item.id, 0),
-        }
-        _SHARED.put(item.id, version, found)
-    return found
-
-
-def detail(
-    principal: Principal, item: StudyItem | ItemSnapshot, now: datetime
-) -> StudyItem | ItemSnapshot:
+def detail(principal: Principal, item: StudyItem | ItemSnapshot, now: datetime) -> ItemSnapshot:
     """One item decorated for the caller: progress, lesson questions, their graded sheet
-    (the org, tags and question count from the per-item cache; the progress in one statement)."""
+    (the item with its org, tags and question count from the per-worker snapshot; the
+    progress in one statement)."""
     from app.study.quiz import attempt_view, lesson_attempt, lesson_questions
 
+    if isinstance(item, StudyItem):  # just created or changed: the snapshot at the new version
+        item = item_snapshot(item.id)
     member = principal.member_info
     reaches = member is not None and item.org_id in scope_ids(member)
-    shared = _shared(item)
+    shared = item.shared
     item.kind_label = ITEM_KIND_LABELS[item.kind]
     item.org_name = shared["org_name"]
-    item.shown_tags = shared["tags"]
     item.status = "scheduled" if item.publish_at > now else "published"
     item.required_seconds = required_seconds(item)
     item.question_count = shared["question_count"]
