@@ -169,6 +169,31 @@ def test_home_budget(client, park, meeting, backend, auth_headers, make_item, wi
     assert len(later) <= 3 and not any("INSERT" in s.upper() for s in later), _show(later)
 
 
+def test_reading_budgets(client, park, make_item, auth_headers):
+    """The 07:30 rush's last two steps on a warm worker without Redis: start is the version
+    read and one INSERT … ON CONFLICT; complete before the dwell is the version read and the
+    session's locked read — the answer is shown from what was read, not read again after the
+    commit."""
+    brief = make_item(park.park, title="晨会五分钟")
+    url = f"/api/v1/study-items/{brief.id}"
+    warm = auth_headers(park.member_a2)  # builds this worker's statements and item snapshot
+    assert client.post(f"{url}/start", headers=warm).status_code == 201
+    assert client.post(f"{url}/complete", headers=warm).status_code == 200
+    _counted_get(client, park.headers.member_a, "/api/v1/me")  # the caller's principal
+    with counted() as started:
+        r = client.post(f"{url}/start", headers=park.headers.member_a)
+    assert r.status_code == 201, r.json
+    session = r.json["session"]
+    assert session["status"] == "open" and session["completed_at"] is None
+    assert len(started) <= 2, _show(started)
+    with counted() as completed:
+        r = client.post(f"{url}/complete", headers=park.headers.member_a)
+    assert r.status_code == 200, r.json
+    assert r.json["counted"] is False and r.json["remaining_seconds"] > 0
+    assert r.json["session"] == session  # the same open session, as it stands
+    assert len(completed) <= 2, _show(completed)
+
+
 def test_me_budget(client, park, backend):
     """The authenticated no-op on a warm worker without Redis: the version read (which also
     answers the token's revocation) and nothing else; the profile is kept per identity."""

@@ -44,7 +44,7 @@ def test_a_brief_counts_after_60_seconds_once(reader, park, make_item):
     session, created = reading.start(reader, item.id, NOW)
     assert created and session["remaining_seconds"] == 60
     again, created = reading.start(reader, item.id, NOW + 5 * S)  # the open one comes back
-    assert not created and again["session"].id == session["session"].id
+    assert not created and again["session"]["id"] == session["session"]["id"]
     early = reading.complete(reader, item.id, NOW + 10 * S)
     assert early["counted"] is False and early["remaining_seconds"] == 50
     assert early["points_awarded"] == 0 and ledger(park.member_a.id) == []
@@ -97,7 +97,7 @@ def test_a_lesson_counts_after_60_percent_and_pays_per_minute(reader, park, make
         {"action": "read_item", "delta": 1},
         {"action": "read_minutes", "delta": 6},  # 7 minutes, capped at 6 a day
     ]
-    assert done["session"].study_seconds == 420
+    assert db.session.get(ReadingSession, done["session"]["id"]).study_seconds == 420
 
 
 def test_minutes_count_up_to_the_stated_length(reader, park, make_item):
@@ -108,7 +108,8 @@ def test_minutes_count_up_to_the_stated_length(reader, park, make_item):
         {"action": "read_item", "delta": 1},
         {"action": "read_minutes", "delta": 3},
     ]
-    assert done["session"].dwell_seconds == 3600 and done["session"].study_seconds == 180
+    row = db.session.get(ReadingSession, done["session"]["id"])
+    assert (row.dwell_seconds, row.study_seconds) == (3600, 180)
 
 
 def test_read_caps_per_day_and_reset_at_shanghai_midnight(reader, park, make_item):
@@ -149,8 +150,8 @@ def test_a_session_left_open_on_an_earlier_day_is_abandoned(reader, park, make_i
     next_day = NOW + timedelta(days=1)
     second, created = reading.start(reader, item.id, next_day)
     db.session.commit()
-    assert created and second["session"].id != first["session"].id
-    assert db.session.get(ReadingSession, first["session"].id).status == "abandoned"
+    assert created and second["session"]["id"] != first["session"]["id"]
+    assert db.session.get(ReadingSession, first["session"]["id"]).status == "abandoned"
     assert reading.complete(reader, item.id, next_day + 30 * S)["counted"] is False
 
 

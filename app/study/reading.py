@@ -193,7 +193,14 @@ def _result(item: StudyItem, session: ReadingSession, now: datetime) -> dict[str
         elapsed = max(0, int((now - session.started_at).total_seconds()))
         remaining = max(0, math.ceil(need - (now - session.started_at).total_seconds()))
     return {
-        "session": session,
+        # plain values, not the row: the request commits before it serialises, and a row
+        # expired by that commit would be read again just to be shown
+        "session": {
+            "id": session.id,
+            "status": session.status,
+            "started_at": session.started_at,
+            "completed_at": session.completed_at,
+        },
         "item_id": item.id,
         "counted": session.status == "completed",
         "dwell_seconds": elapsed,

@@ -299,7 +299,7 @@ class StudyItemDetailSchema(StudyItemSchema):
     my_result = ma.fields.Nested(LessonResultSchema, allow_none=True)
 
 
-class SessionSchema(ma.Schema):
+class SessionSchema(FastDumpSchema):
     """A reading session (server timestamps)."""
 
     id = ma.fields.Integer()
@@ -308,14 +308,14 @@ class SessionSchema(ma.Schema):
     completed_at = LocalDateTime(allow_none=True)
 
 
-class AwardSchema(ma.Schema):
+class AwardSchema(FastDumpSchema):
     """Points one rule paid."""
 
     action = ma.fields.String()
     delta = ma.fields.Integer()
 
 
-class ReadingSchema(ma.Schema):
+class ReadingSchema(FastDumpSchema):
     """Where a reading stands: counted or not, how long remains, what it paid."""
 
     item_id = ma.fields.Integer()
