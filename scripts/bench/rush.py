@@ -100,6 +100,13 @@ def _run(port: int, jobs: list[Any], concurrency: int, do) -> tuple[list[tuple],
     return records, time.perf_counter() - t0
 
 
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine, all cores (/proc/stat's first line)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def _stats(latencies: list[float]) -> dict[str, float | None]:
     if not latencies:
         return {"n": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
@@ -174,9 +181,13 @@ def rush(server: bench.Server, tokens: list[str], item: int, concurrency: int) -
         return out
 
     ticks = server.worker_cpu_ticks()
+    machine = _machine_ticks()
+    client_cpu = time.process_time()
     t0 = time.perf_counter()
     records, span = _run(server.port, tokens, concurrency, member)
     cpu_ms = (server.worker_cpu_ticks() - ticks) * 1000 / os.sysconf("SC_CLK_TCK")
+    client_ms = (time.process_time() - client_cpu) * 1000
+    busy, total = (b - a for a, b in zip(machine, _machine_ticks(), strict=True))
     served_by = [r[3] - t0 for r in records if r[0] == "complete"]
     errors: dict[str, int] = {}
     for step, status, _ms, _at in records:
@@ -192,6 +203,13 @@ def rush(server: bench.Server, tokens: list[str], item: int, concurrency: int) -
         "members_served_in_60_s": sum(1 for t in served_by if t <= 60),
         "errors": errors,
         "worker_cpu_ms_per_request": round(cpu_ms / max(1, len(records)), 3),
+        # where the machine's cores went: this client's own CPU (the load is not free on a
+        # small machine) and every process's, from /proc/stat
+        "client_cpu_ms_per_request": round(client_ms / max(1, len(records)), 3),
+        "machine_busy_share": round(busy / total, 3) if total else None,
+        "machine_cpu_ms_per_request": round(
+            busy * 1000 / os.sysconf("SC_CLK_TCK") / max(1, len(records)), 3
+        ),
         "overall": _stats([r[2] for r in records]),
         "per_step": {s: _stats([r[2] for r in records if r[0] == s]) for s in STEPS},
     }
