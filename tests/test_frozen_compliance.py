@@ -164,3 +164,43 @@ def test_frozen_items_in_any_order_show_in_the_requirements_order(
         return {key: items[::-1] for key, items in frozen_items(year, ids).items()}
 
     assert _report(park, closed_year, monkeypatch, reversed_items) == expected
+
+
+def test_the_live_part_reads_only_the_open_periods_and_each_of_them_whole(app, park, monkeypatch):
+    """January to July closed in August: the live figures read only the meetings the open
+    periods count (August's and September's months, Q3, the year) — and equal the figures
+    computed from every meeting of the year. A quarter still open counts a meeting of its
+    closed month; the year counts its meetings of every month."""
+    branch = park.branch_a
+    mark(activity(branch, at(3, 12), type="life_meeting"), park.member_a)
+    mark(activity(branch, at(7, 10), type="party_lecture"), park.member_a)
+    mark(activity(branch, at(7, 15)), park.member_a)  # July's 主题党日: frozen, not re-read
+    mark(activity(branch, at(8, 5)), park.member_a)
+    now = datetime(2026, 8, 20, 12, tzinfo=UTC)
+    periods.close_due_periods(now)
+    db.session.commit()
+    live = compliance_report(park.park, 2026, now)
+    row = next(b for b in live["branches"] if b["org_id"] == branch.id)
+    items = {(m["month"], i["type"]): i for m in row["months"] for i in m["items"]}
+    assert (items[(7, "theme_day")]["held"], items[(7, "theme_day")]["frozen"]) == (1, True)
+    assert (items[(8, "theme_day")]["held"], items[(8, "theme_day")]["frozen"]) == (1, False)
+    lecture = items[(9, "party_lecture")]
+    assert (lecture["held"], lecture["status"], lecture["frozen"]) == (1, "met", False)
+    life = items[(12, "life_meeting")]
+    assert (life["held"], life["flags"], life["frozen"]) == (1, ["not_in_q4"], False)
+
+    read = []
+    whole_year = compliance.held_meetings
+
+    def recording(*args, **kwargs):
+        rows = whole_year(*args, **kwargs)
+        read.append({(r[2], int(r[3])) for r in rows})
+        return rows
+
+    monkeypatch.setattr(compliance, "held_meetings", recording)
+    assert compliance_report(park.park, 2026, now) == live
+    assert read[-1] == {("life_meeting", 3), ("party_lecture", 7), ("theme_day", 8)}
+    # the reference: the same matrix from every meeting of the year
+    monkeypatch.setattr(compliance, "open_windows", lambda keys, types: None)
+    assert compliance_report(park.park, 2026, now) == live
+    assert ("theme_day", 7) in read[-1]

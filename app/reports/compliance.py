@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, case, extract, func, select
+from sqlalchemy import Select, and_, case, extract, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.activities.expected import valid_on
@@ -141,13 +141,47 @@ def calendars(branches: list, year: int, ids: Select | None = None) -> dict[int,
 # --- what was held ----------------------------------------------------------------------------
 
 
-def held_meetings(scope_path: str | None, year: int, now: datetime):
+Window = tuple[frozenset[str], date, date]  # meeting kinds held on a day in [first, after)
+
+
+def open_windows(keys: set[tuple[str, date]], types_by_key: dict) -> list[Window]:
+    """What the live figures of the periods `keys` count: per period, the kinds whose
+    requirement it is (谈心谈话 is counted from its attendance, not as meetings held)."""
+    out = []
+    for key in sorted(keys):
+        kinds = frozenset(types_by_key[key]) - {"heart_talk"}
+        if kinds:
+            out.append((kinds, *period_bounds(key[1], key[0])))
+    return out
+
+
+def held_meetings(
+    scope_path: str | None, year: int, now: datetime, windows: list[Window] | None = None
+):
     """Held meetings of the year, grouped by (branch, host, type, month, day-of-month for
-    主题党日 else 0). Held: published, begun, attended, and quorate (see held_condition)."""
+    主题党日 else 0). Held: published, begun, attended, and quorate (see held_condition).
+
+    `windows`: only meetings of those kinds held in those days — the open periods; a closed
+    period is read frozen, so the live part costs what is still open, not the whole year.
+    """
     start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
-    stats = activity_stats(
-        activity_filter(scope_path, start, min(end, now), REQUIRED_TYPES), now, scope_path
-    )
+    where = activity_filter(scope_path, start, min(end, now), REQUIRED_TYPES)
+    if windows is not None:
+        where = and_(
+            where,
+            or_(
+                false(),
+                *(
+                    and_(
+                        Activity.type.in_(sorted(kinds)),
+                        Activity.held_on >= first,
+                        Activity.held_on < after,
+                    )
+                    for kinds, first, after in windows
+                ),
+            ),
+        )
+    stats = activity_stats(where, now, scope_path)
     host = aliased(Organization)
     branch = func.coalesce(case((host.type == "group", host.parent_id)), host.id)
     month = extract("month", stats.c.held_on)
@@ -313,7 +347,14 @@ def branches_with_gaps(today: date, now: datetime) -> list[Gap]:
         return []
     ids = [b.id for b in branches]
     cals = calendars(branches, today.year)
-    held = held_index(held_meetings(None, today.year, now), {b.id: b.theme_day for b in branches})
+    closing: dict[tuple[str, date], set[str]] = {}
+    for r in REQUIREMENTS:
+        if closes_in_month(today, r.period):
+            closing.setdefault((r.period, period_bounds(today, r.period)[0]), set()).add(r.type)
+    held = held_index(
+        held_meetings(None, today.year, now, open_windows(set(closing), closing)),
+        {b.id: b.theme_day for b in branches},
+    )
     talks = talk_coverage(ids, today.year, now) if today.month == 12 else {}
     gaps = []
     for b in branches:
@@ -359,7 +400,11 @@ def compliance_report(
                 key = (r.period, period_bounds(date(year, m, 1), r.period)[0])
                 types_by_key.setdefault(key, set()).add(r.type)
         plan[m] = list(types_by_key.items())
-    needed = {key for shown in plan.values() for key, _ in shown}
+    types_by_key: dict[tuple[str, date], set[str]] = {}
+    for shown in plan.values():
+        for key, types in shown:
+            types_by_key.setdefault(key, set()).update(types)
+    needed = set(types_by_key)
     closed = set() if live else closed_keys(year)
     live_needed = bool(ids) and not needed <= closed
     today = local_day(now)
@@ -367,10 +412,13 @@ def compliance_report(
     held = {}
     talks = {}
     if live_needed:
+        windows = open_windows(needed - closed, types_by_key)
         held = held_index(
-            held_meetings(scope_org.path, year, now), {b.id: b.theme_day for b in branches}
+            held_meetings(scope_org.path, year, now, windows),
+            {b.id: b.theme_day for b in branches},
         )
-        talks = talk_coverage(ids, year, now, scope_org.path)
+        if any(types_by_key[key] & {"heart_talk"} for key in needed - closed):
+            talks = talk_coverage(ids, year, now, scope_org.path)
     order = {r.type: n for n, r in enumerate(REQUIREMENTS)}
     out = []
     with gc_paused():
