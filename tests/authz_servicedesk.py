@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.org.models import Enterprise
-from app.servicedesk.models import Request
+from app.servicedesk.models import Request, StaffAccount
 from tests.test_authz_matrix import MEMBERS, OWN, STAFF, Route
 
 R = Route
@@ -77,6 +77,17 @@ SERVICEDESK_ROUTES = [
         "committee admin",
         body=lambda w, v: {"enterprise_id": w.enterprise.id, "name": "职工"},
     ),
+    # every staff role may list (a branch secretary's list is empty: it manages no park)
+    R("GET", "/api/v1/requests/staff", STAFF),
+    *[
+        R(
+            "POST",
+            f"/api/v1/requests/staff/<int:staff_id>/{action}",
+            "committee admin",
+            path=lambda w, v: {"staff_id": w.staff_account.id},
+        )
+        for action in ("deactivate", "reactivate")
+    ],
 ]
 
 
@@ -84,6 +95,9 @@ def add_servicedesk_objects(w, park) -> None:
     """A request of member_a (branch A) and one of member_b (branch B); a park enterprise."""
     w.enterprise = Enterprise(name="矩阵企业", park_org_id=park.park.id)
     db.session.add(w.enterprise)
+    db.session.flush()
+    w.staff_account = StaffAccount(name="矩阵职工", enterprise_id=w.enterprise.id)
+    db.session.add(w.staff_account)
     w.request = {}
     for v, who in (("A", park.member_a), ("B", park.member_b)):
         w.request[v] = Request(

@@ -499,3 +499,101 @@ def test_concurrent_twins_file_once_and_rate_once(app, backend, client, park, de
     )
     assert sorted(codes) == [201] + [409] * 9
     assert _count(RequestRating) == 1
+
+
+# --- managing staff accounts -------------------------------------------------------------------
+
+
+def _staff_list(client, headers, **query):
+    r = client.get("/api/v1/requests/staff", query_string=query, headers=headers)
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+def test_committee_lists_staff_accounts_and_stops_one_at_once(client, park, desk):
+    """The park committee sees its enterprises' staff (phone masked); a stopped account's
+    token is refused on its very next request and its unused invite no longer binds; restoring
+    lets the same token in again. Each change is audited once however often it is repeated."""
+    from app.audit.models import AuditLog
+
+    page = _staff_list(client, park.headers.committee)
+    assert page["total"] == 1
+    row = page["items"][0]
+    assert (row["id"], row["name"], row["phone"]) == (desk.staff.id, "陈职工", "137****0001")
+    assert row["enterprise_name"] == "川东机械有限公司" and row["is_active"] is True
+    assert row["bound_at"] is not None and row["invite_expires_at"] is None
+    assert client.get("/api/v1/requests/mine", headers=desk.staff_h).status_code == 200
+    spare = client.post(  # a second phone's invite, not yet used
+        "/api/v1/requests/staff-invites",
+        json={"enterprise_id": desk.ent.id, "name": "陈职工", "phone": "13700000001"},
+        headers=park.headers.committee,
+    ).json
+    assert _staff_list(client, park.headers.committee)["items"][0]["invite_expires_at"]
+
+    url = f"/api/v1/requests/staff/{desk.staff.id}"
+    for _ in range(2):
+        r = client.post(
+            f"{url}/deactivate", json={"reason": "已离职"}, headers=park.headers.committee
+        )
+        assert r.status_code == 200, r.json
+        assert r.json["is_active"] is False
+    refused = client.get("/api/v1/requests/mine", headers=desk.staff_h)
+    assert refused.status_code == 401
+    assert refused.json["error"]["code"] == "auth.account_inactive"
+    bind = client.post("/api/mp/v1/web/bind", json={"invite_code": spare["code"]})
+    assert bind.status_code == 403 and bind.json["error"]["code"] == "auth.account_inactive"
+    assert _staff_list(client, park.headers.committee, active="true")["total"] == 0
+    assert _staff_list(client, park.headers.committee, active="false")["total"] == 1
+
+    r = client.post(f"{url}/reactivate", json={}, headers=park.headers.committee)
+    assert r.status_code == 200 and r.json["is_active"] is True
+    assert client.get("/api/v1/requests/mine", headers=desk.staff_h).status_code == 200
+    db.session.rollback()
+    actions = db.session.scalars(
+        select(AuditLog.action)
+        .where(AuditLog.entity_type == "staff_account", AuditLog.entity_id == desk.staff.id)
+        .order_by(AuditLog.id)
+    ).all()
+    assert actions == ["staff.deactivate", "staff.reactivate"]
+    reason = db.session.scalar(select(AuditLog.reason).where(AuditLog.action == "staff.deactivate"))
+    assert reason == "已离职"
+
+
+def test_staff_accounts_stay_in_the_managers_parks(client, park, desk, make_user, grant):
+    """Another park's accounts are neither listed nor reachable (404, nothing changes); a
+    branch secretary manages no park, so lists nothing; filters narrow the list."""
+    theirs = StaffAccount(name="外园职工", phone="13900000009", enterprise_id=desk.other.id)
+    db.session.add(theirs)
+    db.session.commit()
+    ids = [i["id"] for i in _staff_list(client, park.headers.committee)["items"]]
+    assert ids == [desk.staff.id]
+    r = client.post(
+        f"/api/v1/requests/staff/{theirs.id}/deactivate", json={}, headers=park.headers.committee
+    )
+    assert r.status_code == 404
+    assert _staff_list(client, park.headers.secretary_a)["total"] == 0
+    r = client.post(
+        f"/api/v1/requests/staff/{desk.staff.id}/deactivate",
+        json={},
+        headers=park.headers.secretary_a,
+    )
+    assert r.status_code == 404
+    db.session.rollback()
+    assert db.session.get(StaffAccount, desk.staff.id).is_active is True
+    assert db.session.get(StaffAccount, theirs.id).is_active is True
+    admin = _staff_list(client, park.headers.admin)
+    assert {i["id"] for i in admin["items"]} == {desk.staff.id, theirs.id}
+    only = _staff_list(client, park.headers.admin, enterprise_id=desk.other.id)
+    assert [i["id"] for i in only["items"]] == [theirs.id]
+    assert _staff_list(client, park.headers.admin, q="外园")["total"] == 1
+    assert _staff_list(client, park.headers.admin, q="%")["total"] == 0
+    bad = client.get("/api/v1/requests/staff?active=maybe", headers=park.headers.admin)
+    assert bad.status_code in (400, 422) and "error" in bad.json
+    long = client.post(
+        f"/api/v1/requests/staff/{desk.staff.id}/deactivate",
+        json={"reason": "长" * 201},
+        headers=park.headers.committee,
+    )
+    assert long.status_code in (400, 422)
+    db.session.rollback()
+    assert db.session.get(StaffAccount, desk.staff.id).is_active is True

@@ -1,7 +1,8 @@
 """Issue 21 (requests) in a real headless Chromium: the committee invites an enterprise's
 employee in the console; the employee binds a 390 px phone with the invite link and files a
 服务预约; the committee routes it to a handler with a due date, starts it and answers it in the
-console; the employee reads the answer on the phone and rates it once. Phone and desktop
+console; the employee reads the answer on the phone and rates it once; the committee stops
+the account (the phone is sent to the login page) and restores it. Phone and desktop
 screenshots go to tmp_path and $SCREENSHOT_DIR (see tests/browser_helpers.py)."""
 
 from __future__ import annotations
@@ -137,6 +138,26 @@ def test_staff_files_from_a_phone_and_rates_the_committee_answer(
         pc.reload()
         pc.locator("#req-rows li", has_text="劳动合同条款咨询").locator("button").click()
         expect(pc.locator("#req-answered")).to_contain_text("提交人评价：4 星")
+
+        # the employee leaves the enterprise: the committee stops the account, the phone is out
+        staff_row = pc.locator("#req-staff-rows li", has_text="陈职工")
+        expect(staff_row).to_contain_text("使用中")
+        expect(staff_row).to_contain_text("川东机械有限公司 · 137****0001")
+        pc.once("dialog", lambda dialog: dialog.accept())
+        staff_row.locator("button", has_text="停用").click()
+        expect(staff_row).to_contain_text("已停用")
+        expect(staff_row.locator("button")).to_have_text("恢复")
+        expect(pc.locator("#toast")).to_contain_text("陈职工 的账号已停用")
+        shot(pc, tmp_path, "requests-desktop-05-staff-stopped")
+        phone.goto(f"{url}/m/requests")
+        expect(phone).to_have_url(re.compile(r"/m/login"))
+        shot(phone, tmp_path, "requests-phone-07-stopped")
+        pc.select_option("#req-staff-active", "true")
+        expect(pc.locator("#req-staff-state")).to_have_text("没有符合条件的职工账号。")
+        pc.select_option("#req-staff-active", "false")
+        staff_row = pc.locator("#req-staff-rows li", has_text="陈职工")
+        staff_row.locator("button", has_text="恢复").click()
+        expect(staff_row).to_contain_text("使用中")
     with browser_tab(browser, PHONE, phone=True, errors=errors) as small:
         _console_login(small, url)
         expect(small.locator("#req-rows li")).to_have_count(1)

@@ -22,8 +22,11 @@ from app.servicedesk.schemas import (
     RequestTransitionSchema,
     ServiceRequestInSchema,
     ServiceRequestSchema,
+    StaffAccountSchema,
+    StaffActiveInSchema,
     StaffInviteInSchema,
     StaffInviteSchema,
+    StaffListArgsSchema,
 )
 from app.timeutil import local_day, utcnow
 
@@ -168,3 +171,38 @@ def invite_staff(data):
     invite = accounts.invite_staff(current_principal(), data, utcnow())
     db.session.commit()
     return accounts.label(invite)
+
+
+@blp.route("/requests/staff", methods=["GET"])
+@blp.arguments(StaffListArgsSchema, location="query")
+@blp.response(200, page_of(StaffAccountSchema))
+@access(Access.STAFF)
+def list_staff(args):
+    """Staff accounts of the enterprises in the parks I manage, newest first."""
+    return accounts.list_staff(current_principal(), args)
+
+
+@blp.route("/requests/staff/<int:staff_id>/deactivate", methods=["POST"])
+@blp.arguments(StaffActiveInSchema)
+@blp.response(200, StaffAccountSchema)
+@access(Access.STAFF)
+def deactivate_staff(data, staff_id):
+    """Stop a staff account: its tokens are refused from the next request on (audited)."""
+    account = accounts.set_staff_active(
+        current_principal(), staff_id, False, data["reason"], utcnow()
+    )
+    db.session.commit()
+    return account
+
+
+@blp.route("/requests/staff/<int:staff_id>/reactivate", methods=["POST"])
+@blp.arguments(StaffActiveInSchema)
+@blp.response(200, StaffAccountSchema)
+@access(Access.STAFF)
+def reactivate_staff(data, staff_id):
+    """Restore a stopped staff account (audited)."""
+    account = accounts.set_staff_active(
+        current_principal(), staff_id, True, data["reason"], utcnow()
+    )
+    db.session.commit()
+    return account

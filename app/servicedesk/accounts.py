@@ -9,16 +9,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app import versions
-from app.auth import LightInfo, Principal, issue_tokens
-from app.errors import APIError, not_found
+from app.audit import services as audit
+from app.auth import LightInfo, Principal, issue_tokens, path_filter
+from app.errors import APIError, forbidden, not_found
 from app.extensions import db
 from app.identities import register_identity_kind
 from app.members.models import InviteCode
 from app.members.services import INVITE_ALPHABET, INVITE_LENGTH, normalise_invite_code
-from app.org.models import Enterprise
+from app.org.models import Enterprise, Organization
+from app.schemas import paginate
 from app.servicedesk.models import StaffAccount, StaffInvite
 
 INVALID = "邀请码无效，请向园区党委索取新的邀请码"
@@ -115,6 +118,93 @@ def label(invite: StaffInvite) -> dict[str, Any]:
         "enterprise_name": staff.enterprise.name,
         "link": current_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/i/{invite.code}",
     }
+
+
+def _masked(phone: str | None) -> str | None:
+    """138****1234: enough to tell two accounts apart on a shared screen."""
+    return None if not phone else phone[:3] + "****" + phone[-4:]
+
+
+def list_staff(principal: Principal, args: dict[str, Any]) -> dict[str, Any]:
+    """Staff accounts of the enterprises in parks the caller manages, newest first; each with
+    its enterprise, whether it was bound and when its newest invite runs out."""
+    if not principal.is_staff:
+        raise forbidden("该功能仅限组织管理人员使用")
+    stmt = (
+        select(StaffAccount)
+        .join(Enterprise, Enterprise.id == StaffAccount.enterprise_id)
+        .join(Organization, Organization.id == Enterprise.park_org_id)
+        .where(path_filter(Organization.path, principal.manage_paths()))
+        .options(joinedload(StaffAccount.enterprise))
+    )
+    if args.get("enterprise_id"):
+        stmt = stmt.where(StaffAccount.enterprise_id == args["enterprise_id"])
+    if args.get("active") is not None:
+        stmt = stmt.where(StaffAccount.is_active.is_(args["active"]))
+    if args.get("q"):
+        stmt = stmt.where(StaffAccount.name.contains(args["q"], autoescape=True))
+    page = paginate(stmt.order_by(StaffAccount.id.desc()), args["page"], args["per_page"])
+    pending = _pending_invites([s.id for s in page["items"]])
+    page["items"] = [_account(s, s.enterprise.name, pending.get(s.id)) for s in page["items"]]
+    return page
+
+
+def _pending_invites(staff_ids: list[int]) -> dict[int, datetime]:
+    """Per account, when its newest unused invite runs out (accounts without one: absent)."""
+    if not staff_ids:
+        return {}
+    rows = db.session.execute(
+        select(StaffInvite.staff_id, func.max(StaffInvite.expires_at))
+        .where(StaffInvite.staff_id.in_(staff_ids), StaffInvite.used_at.is_(None))
+        .group_by(StaffInvite.staff_id)
+    ).all()
+    return {staff_id: expires for staff_id, expires in rows}
+
+
+def _account(staff: StaffAccount, enterprise_name: str, pending: datetime | None) -> dict:
+    return {
+        "id": staff.id,
+        "name": staff.name,
+        "phone": _masked(staff.phone),
+        "enterprise_id": staff.enterprise_id,
+        "enterprise_name": enterprise_name,
+        "is_active": staff.is_active,
+        "bound_at": staff.bound_at,
+        "invite_expires_at": pending,
+        "created_at": staff.created_at,
+    }
+
+
+def set_staff_active(
+    principal: Principal, staff_id: int, active: bool, reason: str, now: datetime
+) -> dict[str, Any]:
+    """Deactivate (or restore) a staff account. Deactivated, its tokens are refused on the
+    next request in every worker (the account's version is bumped in this transaction) and its
+    open invites no longer bind; its requests stay on record. Audited; repeating is a no-op."""
+    staff = db.session.scalar(
+        select(StaffAccount).where(StaffAccount.id == staff_id).with_for_update()
+    )
+    if staff is None:
+        raise not_found("职工账号")
+    enterprise = staff.enterprise
+    if not principal.can_manage_org(enterprise.park_org):
+        raise not_found("职工账号")  # outside the caller's parks: as if it did not exist
+    if staff.is_active != active:
+        staff.is_active = active
+        audit.record(
+            principal,
+            action="staff.reactivate" if active else "staff.deactivate",
+            entity_type="staff_account",
+            entity_id=staff.id,
+            org_id=enterprise.park_org_id,
+            now=now,
+            field="is_active",
+            old=not active,
+            new=active,
+            reason=reason,
+        )
+        db.session.flush()
+    return _account(staff, enterprise.name, _pending_invites([staff.id]).get(staff.id))
 
 
 register_identity_kind("s", _resolve)

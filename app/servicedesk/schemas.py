@@ -171,6 +171,36 @@ class StaffInviteSchema(ma.Schema):
     enterprise_name = ma.fields.String()
 
 
+class StaffListArgsSchema(PageArgsSchema):
+    """Filter the staff accounts: one enterprise, active or not, a name contains."""
+
+    enterprise_id = ma.fields.Integer(validate=validate.Range(min=1))
+    active = ma.fields.Boolean()
+    q = ma.fields.String(validate=validate.Length(max=50))
+
+
+class StaffAccountSchema(ma.Schema):
+    """An employee's light account as the committee manages it (the phone masked)."""
+
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    phone = ma.fields.String(allow_none=True, metadata={"description": "masked: 138****1234"})
+    enterprise_id = ma.fields.Integer()
+    enterprise_name = ma.fields.String()
+    is_active = ma.fields.Boolean()
+    bound_at = LocalDateTime(allow_none=True, metadata={"description": "null: never bound"})
+    invite_expires_at = LocalDateTime(
+        allow_none=True, metadata={"description": "the newest unused invite's expiry"}
+    )
+    created_at = LocalDateTime()
+
+
+class StaffActiveInSchema(ma.Schema):
+    """Why the account is stopped or restored (kept in the audit log)."""
+
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=200))
+
+
 class RequestReportArgsSchema(ma.Schema):
     """Which org and year; JSON or a download."""
 

@@ -1,6 +1,7 @@
 /* 诉求建言 (issue 21): the inbox by status and kind, one request's routing (handler and due
  * date), start and written answer, the year's figures with the seeds' one-line summary and
- * the exports, and one-time invites for enterprise staff. The server checks every rule and
+ * the exports, one-time invites for enterprise staff and stopping or restoring their
+ * accounts. The server checks every rule and
  * every transition; a refusal is shown next to the button that caused it. */
 (function () {
   "use strict";
@@ -181,8 +182,63 @@
         "　请在手机浏览器打开 " + invite.link + "，或在登录页输入邀请码。" + ui.when(invite.expires_at) + " 前有效。";
       $("req-invite-name").value = "";
       $("req-invite-phone").value = "";
+      loadStaff();
     }, function () {});
   });
+
+  function staffState(s) {
+    if (!s.is_active) {
+      return "已停用";
+    }
+    return s.bound_at ? "使用中，" + ui.when(s.bound_at) + " 绑定" : "待绑定";
+  }
+
+  function staffRow(s) {
+    var li = make("li", "wb-row req-staff-row");
+    li.dataset.staff = s.id;
+    var main = make("div", "wb-row-main");
+    main.appendChild(make("b", "wb-row-name", s.name + "（" + staffState(s) + "）"));
+    main.appendChild(make("span", "wb-row-sub", [s.enterprise_name, s.phone].filter(Boolean).join(" · ")));
+    li.appendChild(main);
+    var actions = make("div", "wb-row-actions");
+    var label = s.is_active ? "停用" : "恢复";
+    actions.appendChild(ui.button(label, s.is_active ? "small-button danger" : "small-button", function (event) {
+      var btn = event.currentTarget;
+      if (s.is_active && !window.confirm("停用 " + s.name + " 的账号？停用后其手机立即无法登录。")) {
+        return;
+      }
+      ui.busy(btn, function () {
+        return api.sendJson("POST", "/api/v1/requests/staff/" + s.id + (s.is_active ? "/deactivate" : "/reactivate"), {});
+      }, $("req-staff-error")).then(function (saved) {
+        ui.toast(saved.name + (saved.is_active ? " 的账号已恢复" : " 的账号已停用"), "ok");
+        loadStaff();
+      }, function () {});
+    }));
+    li.appendChild(actions);
+    return li;
+  }
+
+  function loadStaff() {
+    var status = $("req-staff-state");
+    var active = $("req-staff-active").value;
+    status.hidden = false;
+    status.dataset.kind = "loading";
+    status.textContent = "正在加载…";
+    return api.getJson("/api/v1/requests/staff?per_page=100" + (active ? "&active=" + active : ""))
+      .then(function (page) {
+        var list = $("req-staff-rows");
+        list.replaceChildren();
+        page.items.forEach(function (s) { list.appendChild(staffRow(s)); });
+        status.hidden = page.items.length > 0;
+        status.dataset.kind = "empty";
+        status.textContent = active ? "没有符合条件的职工账号。" : "还没有职工账号。";
+      }, function (error) {
+        status.dataset.kind = "error";
+        status.textContent = ui.errorText(error);
+      });
+  }
+
+  $("req-staff-active").addEventListener("change", loadStaff);
 
   shell.page("requests", {
     root: $("page-requests"),
@@ -190,6 +246,7 @@
       if (first) {
         load();
         report();
+        loadStaff();
         api.getJson("/api/v1/enterprises?per_page=100").then(function (page) {
           ui.fillSelect($("req-invite-ent"), page.items.map(function (e) { return [e.id, e.name]; }));
           $("req-invite-save").disabled = page.items.length === 0; // no enterprise yet: nothing to invite to
@@ -201,6 +258,7 @@
       state.current = null;
       state.handlers = null;
       $("req-rows").replaceChildren();
+      $("req-staff-rows").replaceChildren();
       $("req-detail").hidden = true;
       $("req-invite-code").hidden = true;
     },
