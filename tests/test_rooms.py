@@ -489,3 +489,61 @@ def test_demo_rooms_seed_once_and_keep_the_rules(app, park):
             o.id != b.id and o.room_id == b.room_id and o.starts_at < b.ends_at < o.ends_at
             for o in bookings
         )
+
+
+def test_a_decision_reaches_the_booking_branch_secretary_once(client, park):
+    """Approve or reject: the booking branch's secretary finds the answer (room, time, the
+    committee's note) in the inbox — one notice per decision, none for a booking that needed
+    no approval, and nothing for the deciding committee itself."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.notify.models import Notification
+
+    def notices(member_id):
+        db.session.rollback()
+        return db.session.scalars(
+            select(Notification)
+            .where(Notification.member_id == member_id, Notification.kind == "booking_decided")
+            .order_by(Notification.id)
+        ).all()
+
+    open_room = _room(client, park)
+    thu = _day(1, 4)
+    assert _book(client, park, open_room["id"], _at(thu, 9), _at(thu, 10)).json["status"] == (
+        "approved"
+    )
+    assert notices(park.secretary_a.id) == []
+    room = _room(client, park, needs_approval=True, name="二楼会议室")
+    first = _book(client, park, room["id"], _at(thu, 14), _at(thu, 16)).json
+    second = _book(client, park, room["id"], _at(thu, 16), _at(thu, 17)).json
+    r = client.post(
+        f"/api/v1/bookings/{first['id']}/decision",
+        json={"decision": "reject", "note": "当天有检查"},
+        headers=park.headers.committee,
+    )
+    assert r.status_code == 200, r.json
+    again = client.post(
+        f"/api/v1/bookings/{first['id']}/decision",
+        json={"decision": "approve"},
+        headers=park.headers.committee,
+    )
+    assert again.status_code == 409
+    r = client.post(
+        f"/api/v1/bookings/{second['id']}/decision",
+        json={"decision": "approve"},
+        headers=park.headers.committee,
+    )
+    assert r.status_code == 200, r.json
+    got = notices(park.secretary_a.id)
+    assert [(n.title, n.data["booking_id"]) for n in got] == [
+        ("活动室预约未通过", first["id"]),
+        ("活动室预约已通过", second["id"]),
+    ]
+    assert "二楼会议室" in got[0].body and "14:00–16:00" in got[0].body
+    assert got[0].body.endswith("未通过。审批意见：当天有检查")
+    assert got[1].body.endswith("已通过，请按时使用。")
+    total = db.session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.kind == "booking_decided")
+    )
+    assert total == 2  # the committee and other branches are not told

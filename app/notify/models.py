@@ -45,6 +45,9 @@ KINDS = {
     # requests (issue 21)
     "request_overdue": "诉求办理超期提醒",
     "request_escalated": "诉求超期督办提醒",
+    # rooms and transfers (issue 21)
+    "booking_decided": "活动室预约审批结果",
+    "transfer_report_overdue": "转接报到超期提醒",
 }
 
 PUSH_PENDING = "pending"  # waiting to be pushed (maybe after quiet hours)
