@@ -75,6 +75,17 @@ TRANSFER_ROUTES = [
         variants=("A", "B"),
         once=True,
     ),
+    # confirming 报到: the receiving side (A's transfer goes to B, B's to A); the world's
+    # transfers are still pending, so the allowed roles meet the rule behind (409)
+    R(
+        "POST",
+        "/api/v1/transfers/<int:transfer_id>/reported",
+        "secretary_a:B committee:AB admin:AB",
+        path=_transfer,
+        body=lambda w, v: {},
+        variants=("A", "B"),
+        once=True,
+    ),
     R("GET", "/api/v1/mobile-memberships", ALL),
     R(
         "POST",

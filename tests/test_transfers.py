@@ -392,3 +392,90 @@ def test_the_api_answers_and_the_member_sees_their_own(client, park, two, auth_h
         "/api/v1/transfers/report?format=csv&period=year", headers=park.headers.committee
     )
     assert csv.status_code == 200 and "转入" in csv.get_data(as_text=True)
+
+
+def test_reporting_is_confirmed_once_by_the_receiving_side_and_a_missed_deadline_reminded_once(
+    park, principal_of, two
+):
+    """报到: the receiving branch confirms it (not the sending side, not twice, not for a day
+    in the future or before the approval); a deadline passed unconfirmed reminds the
+    receiving secretary and the member once each — and no more once it is confirmed."""
+    from app.notify.models import Notification
+    from app.notify.services import write_reminder
+
+    t = services.create_transfer(
+        principal_of(park.secretary_a),
+        {"member_id": park.member_a.id, "to_org_id": park.branch_b.id, "report_by": TODAY},
+        NOW,
+    )
+    db.session.commit()
+    with pytest.raises(APIError) as pending:
+        services.confirm_report(principal_of(two), t.id, {}, NOW)
+    assert pending.value.code == "transfer.not_approved"
+    services.approve(principal_of(park.secretary_a), t.id, {}, NOW)
+    services.approve(principal_of(two), t.id, {}, NOW)
+    db.session.commit()
+    assert t.status in services.REPORTING
+
+    def remind(now):
+        return sum(write_reminder(r, now) for r in services.report_overdue(now))
+
+    assert services.report_overdue(NOW) == []  # the deadline day itself is not past
+    later = NOW + timedelta(days=1)
+    reminders = services.report_overdue(later)
+    assert {tuple(r.member_ids) for r in reminders} == {(two.id,), (park.member_a.id,)}
+    assert remind(later) == 2 and remind(later + timedelta(hours=3)) == 0
+    db.session.commit()
+    titles = db.session.scalars(
+        select(Notification.title)
+        .where(Notification.kind == "transfer_report_overdue")
+        .order_by(Notification.member_id)
+    ).all()
+    assert sorted(titles) == ["党员未按期报到", "请尽快到新支部报到"]
+
+    with pytest.raises(APIError) as sender:
+        services.confirm_report(principal_of(park.secretary_a), t.id, {}, later)
+    assert sender.value.status == 403
+    for day in (TODAY + timedelta(days=2), TODAY - timedelta(days=1)):
+        with pytest.raises(APIError) as bad:
+            services.confirm_report(principal_of(two), t.id, {"reported_on": day}, later)
+        assert bad.value.code == "transfer.reported_on_invalid"
+    done = services.confirm_report(principal_of(two), t.id, {"reported_on": TODAY}, later)
+    db.session.commit()
+    assert (done.reported_on, done.reported_by) == (TODAY, "钱书记")
+    with pytest.raises(APIError) as twice:
+        services.confirm_report(principal_of(two), t.id, {}, later)
+    assert twice.value.code == "transfer.already_reported"
+    assert services.report_overdue(later + timedelta(days=1)) == []
+    audit = db.session.scalar(
+        select(func.count())
+        .select_from(AuditLog)
+        .where(AuditLog.action == "transfer.report", AuditLog.entity_id == t.id)
+    )
+    assert audit == 1
+
+
+def test_reporting_through_the_api(client, park, two, auth_headers):
+    """The receiving secretary sees the button's flag and the overdue mark; confirming answers
+    the transfer with the day and who confirmed; a member may not confirm."""
+    made = client.post(
+        "/api/v1/transfers",
+        json={"to_org_id": park.branch_b.id},
+        headers=park.headers.member_a,
+    ).json
+    url = f"/api/v1/transfers/{made['id']}"
+    for h in (park.headers.secretary_a, auth_headers(two)):
+        assert client.post(f"{url}/approve", json={}, headers=h).status_code == 200
+    theirs = client.get(url, headers=auth_headers(two)).json
+    assert theirs["can_confirm_report"] is True and theirs["reported_on"] is None
+    assert client.get(url, headers=park.headers.secretary_a).json["can_confirm_report"] is False
+    refused = client.post(f"{url}/reported", json={}, headers=park.headers.member_a)
+    assert refused.status_code == 403
+    bad = client.post(f"{url}/reported", json={"reported_on": "明天"}, headers=auth_headers(two))
+    assert bad.status_code in (400, 422) and "error" in bad.json
+    ok = client.post(f"{url}/reported", json={}, headers=auth_headers(two))
+    assert ok.status_code == 200, ok.json
+    assert ok.json["reported_by"] == "钱书记" and ok.json["reported_on"] is not None
+    assert ok.json["can_confirm_report"] is False and ok.json["report_overdue"] is False
+    again = client.post(f"{url}/reported", json={}, headers=auth_headers(two))
+    assert (again.status_code, again.json["error"]["code"]) == (409, "transfer.already_reported")

@@ -28,6 +28,7 @@ from app.transfers.schemas import (
     TransferDecisionSchema,
     TransferInSchema,
     TransferReportArgsSchema,
+    TransferReportInSchema,
     TransferReportSchema,
     TransferSchema,
 )
@@ -118,6 +119,18 @@ def cancel(data, transfer_id):
     """Withdraw an open transfer (its member, or the sending side)."""
     principal = current_principal()
     transfer = services.cancel(principal, transfer_id, data, utcnow())
+    db.session.commit()
+    return services.decorate(principal, transfer)
+
+
+@blp.route("/transfers/<int:transfer_id>/reported", methods=["POST"])
+@blp.arguments(TransferReportInSchema)
+@blp.response(200, TransferSchema)
+@access(Access.STAFF)
+def confirm_report(data, transfer_id):
+    """The receiving branch confirms the member reported (报到), once."""
+    principal = current_principal()
+    transfer = services.confirm_report(principal, transfer_id, data, utcnow())
     db.session.commit()
     return services.decorate(principal, transfer)
 

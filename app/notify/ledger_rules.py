@@ -9,10 +9,11 @@ from app.notify.services import Reminder
 
 
 def ledger_rules() -> list[Callable[[datetime], list[Reminder]]]:
-    """Dues, notice, visit and request reminders, in that order."""
+    """Dues, notice, visit, request and transfer reminders, in that order."""
     from app.dues.reminders import RULES as DUES
     from app.notices.services import RULES as NOTICES
     from app.servicedesk.reminders import RULES as REQUESTS
+    from app.transfers.services import RULES as TRANSFERS
     from app.visits.services import RULES as VISITS
 
-    return [*DUES, *NOTICES, *VISITS, *REQUESTS]
+    return [*DUES, *NOTICES, *VISITS, *REQUESTS, *TRANSFERS]

@@ -91,6 +91,8 @@ class Transfer(db.Model):
     letter_no: Mapped[str] = mapped_column(String(50), default="")  # 介绍信编号
     effective_on: Mapped[date | None] = mapped_column(Date)  # NULL: the day it is approved
     report_by: Mapped[date | None] = mapped_column(Date)  # 报到期限
+    reported_on: Mapped[date | None] = mapped_column(Date)  # the day the member reported (报到)
+    reported_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
     reason: Mapped[str] = mapped_column(String(500), default="")
     reject_reason: Mapped[str] = mapped_column(String(500), default="")
     requested_by: Mapped[str] = mapped_column(String(64), default="")

@@ -75,6 +75,12 @@ class TransferSchema(ma.Schema):
     letter_no = ma.fields.String()
     effective_on = ma.fields.Date(allow_none=True)
     report_by = ma.fields.Date(allow_none=True)
+    reported_on = ma.fields.Date(
+        allow_none=True, metadata={"description": "报到日期（接收方确认）"}
+    )
+    reported_by = ma.fields.String()
+    report_overdue = ma.fields.Boolean(metadata={"description": "报到期限已过且尚未确认报到"})
+    can_confirm_report = ma.fields.Boolean(metadata={"description": "我可确认报到（接收方）"})
     reason = ma.fields.String()
     reject_reason = ma.fields.String()
     requested_by = ma.fields.String()
@@ -84,6 +90,12 @@ class TransferSchema(ma.Schema):
     steps = ma.fields.List(ma.fields.Nested(TransferStepSchema))
     my_sides = ma.fields.List(ma.fields.String(), metadata={"description": "我可审批的一方"})
     can_cancel = ma.fields.Boolean()
+
+
+class TransferReportInSchema(ma.Schema):
+    """The day the member reported (default today)."""
+
+    reported_on = ma.fields.Date(load_default=None, allow_none=True)
 
 
 class TransferArgsSchema(PageArgsSchema):

@@ -26,7 +26,11 @@
     var bits = [t.kind_label, t.status_label];
     if (t.letter_no) { bits.push("介绍信 " + t.letter_no); }
     if (t.effective_on) { bits.push("生效 " + t.effective_on); }
-    if (t.report_by) { bits.push("报到期限 " + t.report_by); }
+    if (t.reported_on) {
+      bits.push(t.reported_on + " 已报到" + (t.reported_by ? "（" + t.reported_by + " 确认）" : ""));
+    } else if (t.report_by) {
+      bits.push("报到期限 " + t.report_by + (t.report_overdue ? "，已超期未报到" : ""));
+    }
     if (t.reject_reason) { bits.push("驳回理由：" + t.reject_reason); }
     return bits.join(" · ");
   }
@@ -73,6 +77,12 @@
         event.target.disabled = true;
         rejectForm(t, li);
       }));
+    }
+    if (t.can_confirm_report) {
+      var r = ui.button("确认报到", "small-button is-ok", function () {
+        act(r, "/api/v1/transfers/" + t.id + "/reported", {}, "已确认报到");
+      });
+      actions.appendChild(r);
     }
     if (t.can_cancel) {
       var c = ui.button("撤销", "small-button", function () {

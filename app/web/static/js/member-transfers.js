@@ -18,8 +18,11 @@
     var main = el("div", "m-row-main");
     main.appendChild(el("p", "m-row-title", t.from_org_name + " → " + t.to_org_name));
     var meta = t.status_label + (t.effective_on ? " · 生效日期 " + t.effective_on : "") +
-      (t.report_by ? " · 报到期限 " + t.report_by : "");
+      (t.reported_on ? " · " + t.reported_on + " 已报到" : t.report_by ? " · 报到期限 " + t.report_by : "");
     main.appendChild(el("p", "m-meta", meta));
+    if (t.report_overdue) {
+      main.appendChild(el("p", "m-meta tr-no", "报到期限已过，请尽快与" + t.to_org_name + "支部书记联系报到。"));
+    }
     if (t.reject_reason) { main.appendChild(el("p", "m-meta tr-no", "驳回理由：" + t.reject_reason)); }
     var steps = el("ul", "tr-steps");
     t.steps.forEach(function (s) {
