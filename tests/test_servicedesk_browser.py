@@ -151,13 +151,19 @@ def test_staff_files_from_a_phone_and_rates_the_committee_answer(
         shot(pc, tmp_path, "requests-desktop-05-staff-stopped")
         phone.goto(f"{url}/m/requests")
         expect(phone).to_have_url(re.compile(r"/m/login"))
+        expect(phone.locator("#login-error")).to_have_text(
+            "此账号已停用，无法继续使用。如有疑问，请联系支部书记或园区党委。"
+        )
         shot(phone, tmp_path, "requests-phone-07-stopped")
         pc.select_option("#req-staff-active", "true")
         expect(pc.locator("#req-staff-state")).to_have_text("没有符合条件的职工账号。")
         pc.select_option("#req-staff-active", "false")
         staff_row = pc.locator("#req-staff-rows li", has_text="陈职工")
         staff_row.locator("button", has_text="恢复").click()
-        expect(staff_row).to_contain_text("使用中")
+        expect(pc.locator("#toast")).to_contain_text("陈职工 的账号已恢复")
+        expect(pc.locator("#req-staff-state")).to_have_text("没有符合条件的职工账号。")
+        pc.select_option("#req-staff-active", "")
+        expect(pc.locator("#req-staff-rows li", has_text="陈职工")).to_contain_text("使用中")
     with browser_tab(browser, PHONE, phone=True, errors=errors) as small:
         _console_login(small, url)
         expect(small.locator("#req-rows li")).to_have_count(1)

@@ -113,6 +113,11 @@ def test_a_transfer_approved_on_both_sides(browser, live_server, park, world, tm
         row.locator("button", has_text="同意（接收支部）").click()
         expect(row).to_contain_text("已转接")
         shot(page, tmp_path, "transfers-console-phone-03-b-approved")
+        # 张三 comes to branch B: its secretary confirms 报到 (once: the button goes)
+        row.locator("button", has_text="确认报到").click()
+        expect(row).to_contain_text("已报到（钱书记 确认）")
+        expect(row.locator("button", has_text="确认报到")).to_have_count(0)
+        shot(page, tmp_path, "transfers-console-phone-03b-reported")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     with browser_tab(browser, PHONE, phone=True, errors=errors) as page:
         page.goto(f"{base}/m/login")
@@ -120,6 +125,7 @@ def test_a_transfer_approved_on_both_sides(browser, live_server, park, world, tm
         page.goto(f"{base}/m/transfers")
         expect(page.locator("#transfers")).to_contain_text("已转接")
         expect(page.locator("#transfers")).to_contain_text("接收支部：✓ 已同意（钱书记）")
+        expect(page.locator("#transfers")).to_contain_text("已报到")
         page.fill("#host-name", "上海某公司党支部")
         page.fill("#place", "上海")
         page.fill("#from-on", "2026-11-01")

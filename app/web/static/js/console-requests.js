@@ -190,7 +190,7 @@
     if (!s.is_active) {
       return "已停用";
     }
-    return s.bound_at ? "使用中，" + ui.when(s.bound_at) + " 绑定" : "待绑定";
+    return s.bound_at ? "使用中" : "待绑定";
   }
 
   function staffRow(s) {
@@ -198,7 +198,8 @@
     li.dataset.staff = s.id;
     var main = make("div", "wb-row-main");
     main.appendChild(make("b", "wb-row-name", s.name + "（" + staffState(s) + "）"));
-    main.appendChild(make("span", "wb-row-sub", [s.enterprise_name, s.phone].filter(Boolean).join(" · ")));
+    var bound = s.bound_at ? ui.when(s.bound_at) + " 绑定" : "";
+    main.appendChild(make("span", "wb-row-sub", [s.enterprise_name, s.phone, bound].filter(Boolean).join(" · ")));
     li.appendChild(main);
     var actions = make("div", "wb-row-actions");
     var label = s.is_active ? "停用" : "恢复";

@@ -41,6 +41,19 @@
     if (tokens.access_token) { put(session, ACCESS_KEY, tokens.access_token); }
   }
   function clearTokens() { drop(local, REFRESH_KEY); drop(session, ACCESS_KEY); }
+
+  // why the session ended, for the login page to say (a stopped account is not "log in again")
+  var ENDED_KEY = "party.member.ended";
+  function ended(e) {
+    clearTokens();
+    if (e.code === "auth.account_inactive") { put(session, ENDED_KEY, e.code); }
+  }
+  /** Why the last session ended, once (then forgotten): an error code or null. */
+  function endedWhy() {
+    var why = get(session, ENDED_KEY);
+    drop(session, ENDED_KEY);
+    return why;
+  }
   function hasSession() { return !!get(local, REFRESH_KEY); }
   function refreshToken() { return get(local, REFRESH_KEY); }
 
@@ -110,7 +123,7 @@
         function (r) { refreshing = null; saveTokens(r.body); return r.body.access_token; },
         function (e) {
           refreshing = null;
-          if (e.status === 401) { clearTokens(); }
+          if (e.status === 401) { ended(e); }
           throw e;
         });
     }
@@ -135,7 +148,7 @@
         }
         return renew().then(function (t) { return send(method, path, json, t); });
       }
-      if (e.status === 401) { clearTokens(); }
+      if (e.status === 401) { ended(e); }
       throw e;
     });
   }
@@ -200,6 +213,6 @@
     call: call, callPublic: callPublic, saveTokens: saveTokens, clearTokens: clearTokens,
     hasSession: hasSession, requireSession: requireSession, deviceId: deviceId,
     deviceLabel: deviceLabel, toLogin: toLogin, status: status, fail: fail, el: el,
-    when: when, clock: clock, pad: pad, logout: logout, ApiError: ApiError,
+    when: when, clock: clock, pad: pad, logout: logout, ApiError: ApiError, endedWhy: endedWhy,
   };
 })();

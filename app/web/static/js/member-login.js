@@ -23,6 +23,9 @@
 
   /** Wire the invite form; `onDone()` runs once this browser holds tokens. */
   function attach(onDone) {
+    if (api.endedWhy && api.endedWhy() === "auth.account_inactive") {
+      showError("此账号已停用，无法继续使用。如有疑问，请联系支部书记或园区党委。");
+    }
     var form = document.getElementById("login-form");
     var input = document.getElementById("invite-code");
     var button = document.getElementById("login-submit");
