@@ -43,7 +43,9 @@ def test_election_survey_and_review_in_the_console(
     viewport = SIZES[size]
     suffix = f"{viewport['width']}x{viewport['height']}"
     meeting_id, voters = _meeting(park)
-    context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context = browser.new_context(
+        viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True
+    )
     context.set_default_timeout(12_000)
     page = context.new_page()
     errors: list[str] = []
@@ -166,6 +168,14 @@ def test_election_survey_and_review_in_the_console(
         expect(page.locator(".rv-member").nth(1)).to_contain_text("限期改正至")
         no_sideways_scroll(page, viewport["width"])
         shot(page, tmp_path, f"dem-review-grades-{suffix}")
+        # the results as the branch files them: an Excel download fetched with the token
+        with (
+            page.expect_response(lambda r: "results?format=xlsx" in r.url) as answer,
+            page.expect_download() as download_info,
+        ):
+            page.click("#rv-export")
+        assert answer.value.status == 200
+        assert download_info.value.suggested_filename == f"review-{year}-{park['own_id']}.xlsx"
         page.click("#rv-close")
         expect(page.locator("#rv-detail-title")).to_contain_text("已结束")
         expect(page.locator(".rv-grade")).to_have_count(0)  # frozen

@@ -101,6 +101,42 @@ def test_a_review_round_from_self_assessment_to_follow_up(client, park, make_mem
     assert (row["correction_deadline"], row["outcome"]) == ("2027-12-20", "已改正")
     mine = client.get("/api/v1/reviews/mine", headers=park.headers.member_a).json
     assert mine == [{"year": 2026, "grade": "优秀", "correction_deadline": None}]
+    # the results as the branch files them: CSV and Excel, one line per reviewed member
+    csv = client.get(f"/api/v1/reviews/{rid}/results?format=csv", headers=h)
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    text = csv.get_data(as_text=True)
+    assert "2026年民主评议党员结果" in text
+    header = next(line for line in text.splitlines() if line.lstrip("\ufeff").startswith("姓名"))
+    assert header.lstrip("\ufeff").split(",") == [
+        "姓名",
+        "自我评价",
+        "互评：优秀",
+        "互评：合格",
+        "互评：基本合格",
+        "互评：不合格",
+        "评定等次",
+        "限期改正截止",
+        "改正情况",
+        "改正结论日期",
+    ]
+    line = next(x for x in text.splitlines() if x.startswith(a2.name + ","))
+    assert line.split(",") == [a2.name, "未提交", "0", "1", "0", "1", "不合格", "2027-12-20",
+                               "已改正", "2027-10-01"]  # fmt: skip
+    assert next(x for x in text.splitlines() if x.startswith(a.name + ",")).split(",")[1] == (
+        "已提交"
+    )
+    xlsx = client.get(f"/api/v1/reviews/{rid}/results?format=xlsx", headers=h)
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(BytesIO(xlsx.data)).active.iter_rows(values_only=True))
+    assert any(r[:2] == (a2.name, "未提交") for r in rows)
+    bad = client.get(f"/api/v1/reviews/{rid}/results?format=pdf", headers=h)
+    assert bad.status_code in (400, 422) and "error" in bad.json
+    other = client.get(f"/api/v1/reviews/{rid}/results?format=csv", headers=park.headers.member_b)
+    assert other.status_code in (403, 404)
     assert client.post(f"/api/v1/reviews/{rid}/close", headers=h).json["status"] == "closed"
     late = client.put(f"/api/v1/reviews/{rid}/self", json={"text": "补"}, headers=ha)
     assert late.status_code == 409

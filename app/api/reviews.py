@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from app.api.reports import downloads
 from app.auth import Access, access, current_principal
 from app.extensions import db
 from app.openapi import Blueprint
+from app.reports import tables
+from app.reports.exports import export
 from app.reviews import services
 from app.reviews.schemas import (
     ReviewDecisionSchema,
     ReviewFollowUpSchema,
     ReviewMyGradeSchema,
     ReviewRatingsSchema,
+    ReviewResultsArgsSchema,
     ReviewResultSchema,
     ReviewRoundCreateSchema,
     ReviewRoundListItemSchema,
@@ -83,10 +87,15 @@ def put_ratings(data, round_id):
 
 
 @blp.route("/<int:round_id>/results", methods=["GET"])
+@blp.arguments(ReviewResultsArgsSchema, location="query")
 @blp.response(200, ReviewResultSchema(many=True))
+@blp.doc(responses=downloads(ReviewResultSchema(many=True)))
 @access(Access.STAFF)
-def results(round_id):
-    """Per member: self-assessment, peer grades counted, decision, follow-up."""
+def results(args, round_id):
+    """Per member: self-assessment, peer grades counted, decision, follow-up
+    (`format=csv|xlsx`: the same as a download for the branch's records)."""
+    if args["format"] != "json":
+        return export(args["format"], *tables.review_results(current_principal(), round_id))
     return services.results(current_principal(), round_id)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.auth import Principal
 from app.reports.exports import TOTAL, Column, Sheet
+from app.reviews import services as reviews
 
 STATUS = {"met": "已完成", "missed": "未完成", "open": "进行中", "future": "未到期"}
 MARK = {"met": "✓", "missed": "缺", "open": "进行中", "future": ""}
@@ -198,3 +200,32 @@ def stars(report: dict[str, Any]) -> tuple[str, str, list[Column], list[dict]]:
     ]
     title = f"{report['org_name']} {report['year']}年党支部星级评定"
     return name(report, "党支部星级评定", f"{report['year']}年"), title, columns, rows
+
+
+def review_results(principal: Principal, round_id: int):
+    """The results as a download (filename, title, columns, rows): one line per reviewed
+    member — self-assessment given, each grade's peer count, the branch's grade, 限期改正."""
+    row = reviews.managed_round(principal, round_id)
+    rows = []
+    for r in reviews.results(principal, round_id):
+        line = {
+            "name": r["name"],
+            "self": "已提交" if r["self_assessment"] else "未提交",
+            "grade": r["grade"] or "未评定",
+            "deadline": r["correction_deadline"].isoformat() if r["correction_deadline"] else "",
+            "outcome": r["outcome"] or "",
+            "outcome_on": r["outcome_on"].isoformat() if r["outcome_on"] else "",
+        }
+        line.update({f"peer{i}": p["count"] for i, p in enumerate(r["peer"])})
+        rows.append(line)
+    columns = [
+        Column("姓名", "name", 10),
+        Column("自我评价", "self", 10),
+        *[Column(f"互评：{g}", f"peer{i}", 10) for i, g in enumerate(row.grades)],
+        Column("评定等次", "grade", 10),
+        Column("限期改正截止", "deadline", 14),
+        Column("改正情况", "outcome", 30),
+        Column("改正结论日期", "outcome_on", 14),
+    ]
+    title = f"{row.org.name} {row.year}年民主评议党员结果"
+    return f"review-{row.year}-{row.org_id}", title, columns, rows

@@ -99,6 +99,12 @@ class ReviewPeerCountSchema(ma.Schema):
     count = ma.fields.Integer()
 
 
+class ReviewResultsArgsSchema(ma.Schema):
+    """JSON (default) or a download."""
+
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "xlsx")))
+
+
 class ReviewResultSchema(ma.Schema):
     """One reviewed member: self-assessment, peer counts, decision, follow-up."""
 

@@ -313,6 +313,12 @@
       }, function () {});
   });
 
+  $("rv-export").addEventListener("click", function () {
+    if (!current) { return; }
+    api.download("/api/v1/reviews/" + current.id + "/results?format=xlsx",
+      current.year + "年民主评议党员结果.xlsx");
+  });
+
   $("rv-close").addEventListener("click", function () {
     if (!current) { return; }
     var round = current;
