@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.org.models import OrgRole
 from app.reviews.models import ReviewDecision, ReviewRound
 from app.timeutil import local_day, utcnow
 from app.votes.models import Survey
@@ -92,6 +93,28 @@ def test_election_survey_and_review_in_the_console(
         expect(row.get_by_role("button", name="导出结果")).to_be_visible()
         no_sideways_scroll(page, viewport["width"])
         shot(page, tmp_path, f"dem-election-result-{suffix}")
+        # the elected take office: each one's role, the term's first day (today by default)
+        row.get_by_role("button", name="产生新一届支委会").click()
+        form = row.locator(".vote-committee")
+        form.get_by_role("button", name="确认分工并就任").click()
+        expect(row.locator(".form-error")).to_have_text("请为每位当选委员选择分工")
+        form.locator(".vote-role").select_option("secretary")
+        shot(page, tmp_path, f"dem-election-seat-{suffix}")
+        form.get_by_role("button", name="确认分工并就任").click()
+        row = page.locator(".vote-row", has_text="选举产生新一届支部委员会")
+        expect(row.locator(".vote-term")).to_contain_text("新一届支委会任期", timeout=30_000)
+        expect(row.get_by_role("button", name="产生新一届支委会")).to_have_count(0)
+        no_sideways_scroll(page, viewport["width"])
+        shot(page, tmp_path, f"dem-election-seated-{suffix}")
+        seated = db.session.scalars(
+            select(OrgRole.role).where(
+                OrgRole.org_id == park["own_id"],
+                OrgRole.member_id == first,
+                OrgRole.until.is_(None),
+            )
+        ).all()
+        db.session.rollback()
+        assert "secretary" in seated
 
         # --- a survey ----------------------------------------------------------------------
         _tab(page, "问卷")

@@ -73,6 +73,50 @@
       (r.passed ? "通过" : "未通过");
   }
 
+  var COMMITTEE_ROLES = [["secretary", "书记"], ["deputy_secretary", "副书记"], ["organizer", "组织委员"],
+    ["publicity", "宣传委员"], ["discipline", "纪检委员"]];
+
+  /** The elected members' roles and the term's first day: the outgoing committee's roles end
+   * that day (kept as history) and the new ones begin. */
+  function committeeForm(vote, li, error) {
+    var form = make("form", "wb-form vote-committee");
+    form.noValidate = true;
+    var picks = vote.candidates.filter(function (c) { return c.elected; }).map(function (c) {
+      var select = make("select", "vote-role");
+      select.appendChild(new Option("请选择分工", ""));
+      COMMITTEE_ROLES.forEach(function (r) { select.appendChild(new Option(r[1], r[0])); });
+      select.dataset.member = c.member_id;
+      select.setAttribute("aria-label", c.name + " 的分工");
+      form.appendChild(ui.field(c.name + " 的分工", select));
+      return select;
+    });
+    var start = ui.input("date", "term-start-" + vote.id, ui.todayIso(), { required: true });
+    form.appendChild(ui.field("任期开始日期", start));
+    var save = ui.button("确认分工并就任", "primary-button", null);
+    save.type = "submit";
+    form.appendChild(save);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var roles = picks.map(function (p) { return { member_id: Number(p.dataset.member), role: p.value }; });
+      if (roles.some(function (r) { return !r.role; })) {
+        ui.showError(error, "请为每位当选委员选择分工");
+        return;
+      }
+      if (!roles.some(function (r) { return r.role === "secretary"; }) &&
+          !window.confirm("未指定书记，仍要就任吗？")) {
+        return;
+      }
+      ui.busy(save, function () {
+        return api.sendJson("POST", "/api/v1/votes/" + vote.id + "/committee",
+          { term_start: start.value, roles: roles });
+      }, error).then(function (saved) {
+        ui.toast("新一届支委会已就任，任期 " + saved.term_starts_on + " 至 " + saved.term_ends_on, "ok");
+        loadVotes();
+      }, function () {});
+    });
+    li.appendChild(form);
+  }
+
   function row(vote) {
     var li = make("li", "wb-row vote-row");
     li.dataset.vote = vote.id;
@@ -105,6 +149,17 @@
     } else if (vote.status === "open") {
       act("结束并计票", "/api/v1/votes/" + vote.id + "/close", "已计票");
     } else {
+      if (vote.kind === "election" && vote.term_starts_on) {
+        main.appendChild(make("span", "wb-row-sub vote-term",
+          "新一届支委会任期 " + vote.term_starts_on + " 至 " + vote.term_ends_on));
+      } else if (vote.kind === "election" && vote.candidates.some(function (c) { return c.elected; })) {
+        var seat = ui.button("产生新一届支委会", "primary-button");
+        seat.addEventListener("click", function () {
+          seat.disabled = true;
+          committeeForm(vote, li, error);
+        });
+        actions.appendChild(seat);
+      }
       var out = ui.button("导出结果", "small-button");
       out.addEventListener("click", function () {
         ui.busy(out, function () {
