@@ -74,16 +74,34 @@ def test_election_survey_and_review_in_the_console(
         row.get_by_role("button", name="开始表决").click()
         expect(row).to_contain_text("投票中")
         vote_id = int(row.get_attribute("data-vote"))
-        # all but one mark the first candidate; the last marks the second
-        for mid in voters:
+        # all but one mark the first candidate on their phones; the last hands in a paper
+        # ballot marking the second, which the tellers enter in the console
+        for mid in voters[:-1]:
             r = call(
                 client,
                 "POST",
                 f"/api/v1/votes/{vote_id}/ballot",
-                json={"candidate_ids": [first if mid != voters[-1] else second]},
+                json={"candidate_ids": [first]},
                 headers=member_headers(mid),
             )
             assert r.status_code == 201, r.json
+        row.get_by_role("button", name="录入纸质选票").click()
+        paper = row.locator(".vote-paper")
+        expect(paper.locator(".vote-paper-who input")).to_have_count(1)  # the others voted
+        paper.get_by_role("button", name="提交纸质选票").click()
+        expect(row.locator(".form-error")).to_have_text("请勾选交回纸质选票的党员")
+        paper.locator(f".vote-paper-who input[value='{voters[-1]}']").check()
+        expect(paper.locator(".vote-paper-tally")).to_have_text(
+            "交回 1 人，已录入 0 张（两者须相等）"
+        )
+        paper.locator(f".vote-paper-marks input[value='{second}']").check()
+        paper.get_by_role("button", name="记下这张选票").click()
+        expect(paper.locator(".vote-paper-tally")).to_have_text("交回 1 人，已录入 1 张")
+        shot(page, tmp_path, f"dem-election-paper-{suffix}")
+        paper.get_by_role("button", name="提交纸质选票").click()
+        expect(page.locator("#toast")).to_contain_text("已录入 1 张纸质选票")
+        row = page.locator(".vote-row", has_text="选举产生新一届支部委员会")
+        expect(row.locator(".vote-paper")).to_have_count(0)  # the list was read again
         row.get_by_role("button", name="结束并计票").click()
         n = len(voters)
         result = row.locator(".vote-result")

@@ -73,6 +73,122 @@
       (r.passed ? "通过" : "未通过");
   }
 
+  var CHOICES = [["yes", "赞成"], ["no", "反对"], ["abstain", "弃权"]];
+
+  /** The tellers' entry: who handed a paper ballot in (present electors who have not voted) and
+   * the ballots — counts per choice for a motion, one paper at a time for an election (its
+   * marked candidates; none marked is a blank ballot). The server checks the counts match. */
+  function paperForm(vote, li, error) {
+    return api.getJson("/api/v1/votes/" + vote.id + "/electors").then(function (electors) {
+      var form = make("form", "wb-form vote-paper");
+      form.noValidate = true;
+      var who = make("fieldset", "wb-fieldset vote-paper-who");
+      who.appendChild(make("legend", "field-label", "交回纸质选票的党员（到会且未投票）"));
+      var whoChecks = make("div", "wb-checks");
+      who.appendChild(whoChecks);
+      var boxes = electors.filter(function (e) { return e.present && !e.channel; }).map(function (e) {
+        var label = make("label", "check");
+        var box = make("input");
+        box.type = "checkbox";
+        box.value = e.member_id;
+        label.appendChild(box);
+        label.appendChild(make("span", "", e.name));
+        whoChecks.appendChild(label);
+        return box;
+      });
+      if (!boxes.length) {
+        who.appendChild(make("p", "muted", "到会党员都已投票。"));
+      }
+      form.appendChild(who);
+      var papers = [];
+      var counts = {};
+      var tally = make("p", "vote-paper-tally");
+      function handedIn() { return boxes.filter(function (b) { return b.checked; }).length; }
+      function entered() {
+        return vote.kind === "election" ? papers.length : CHOICES.reduce(function (n, c) {
+          return n + (Number(counts[c[0]].value) || 0);
+        }, 0);
+      }
+      function refresh() {
+        tally.textContent = "交回 " + handedIn() + " 人，已录入 " + entered() + " 张" +
+          (handedIn() === entered() ? "" : "（两者须相等）");
+      }
+      boxes.forEach(function (b) { b.addEventListener("change", refresh); });
+      if (vote.kind === "election") {
+        var marks = make("fieldset", "wb-fieldset vote-paper-marks");
+        marks.appendChild(make("legend", "field-label", "逐张录入：勾选这张选票上画圈的候选人（最多 " + vote.seats + " 人，不画为弃权）"));
+        var markChecks = make("div", "wb-checks");
+        marks.appendChild(markChecks);
+        var candidateBoxes = vote.candidates.map(function (c) {
+          var label = make("label", "check");
+          var box = make("input");
+          box.type = "checkbox";
+          box.value = c.member_id;
+          label.appendChild(box);
+          label.appendChild(make("span", "", c.name));
+          markChecks.appendChild(label);
+          return box;
+        });
+        var list = make("ol", "vote-paper-list");
+        var add = ui.button("记下这张选票", "small-button", function () {
+          var marked = candidateBoxes.filter(function (b) { return b.checked; });
+          if (marked.length > vote.seats) {
+            ui.showError(error, "这张选票画了 " + marked.length + " 人，超过应选 " + vote.seats + " 人");
+            return;
+          }
+          ui.clearError(error);
+          papers.push({ candidate_ids: marked.map(function (b) { return Number(b.value); }) });
+          list.appendChild(make("li", "", marked.length ? marked.map(function (b) {
+            return b.parentNode.textContent.trim();
+          }).join("、") : "弃权（未画圈）"));
+          candidateBoxes.forEach(function (b) { b.checked = false; });
+          refresh();
+        });
+        var undo = ui.button("撤销上一张", "small-button", function () {
+          if (papers.length) { papers.pop(); list.removeChild(list.lastChild); refresh(); }
+        });
+        var buttons = make("div", "wb-actions");
+        buttons.appendChild(add);
+        buttons.appendChild(undo);
+        marks.appendChild(buttons);
+        marks.appendChild(list);
+        form.appendChild(marks);
+      } else {
+        CHOICES.forEach(function (c) {
+          counts[c[0]] = ui.input("number", "paper-" + c[0] + "-" + vote.id, "0", { min: 0, max: 500 });
+          counts[c[0]].addEventListener("input", refresh);
+          form.appendChild(ui.field(c[1] + "（张）", counts[c[0]]));
+        });
+      }
+      form.appendChild(tally);
+      var save = ui.button("提交纸质选票", "primary-button", null);
+      save.type = "submit";
+      form.appendChild(save);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var ballots = papers.slice();
+        if (vote.kind !== "election") {
+          CHOICES.forEach(function (c) {
+            for (var i = 0; i < (Number(counts[c[0]].value) || 0); i += 1) { ballots.push({ choice: c[0] }); }
+          });
+        }
+        var ids = boxes.filter(function (b) { return b.checked; }).map(function (b) { return Number(b.value); });
+        if (!ids.length) {
+          ui.showError(error, "请勾选交回纸质选票的党员");
+          return;
+        }
+        ui.busy(save, function () {
+          return api.sendJson("POST", "/api/v1/votes/" + vote.id + "/paper", { member_ids: ids, ballots: ballots });
+        }, error).then(function () {
+          ui.toast("已录入 " + ballots.length + " 张纸质选票", "ok");
+          loadVotes();
+        }, function () {});
+      });
+      li.appendChild(form);
+      refresh();
+    });
+  }
+
   var COMMITTEE_ROLES = [["secretary", "书记"], ["deputy_secretary", "副书记"], ["organizer", "组织委员"],
     ["publicity", "宣传委员"], ["discipline", "纪检委员"]];
 
@@ -147,6 +263,12 @@
     if (vote.status === "draft") {
       act("开始表决", "/api/v1/votes/" + vote.id + "/open", "表决已开始，请党员在手机上投票");
     } else if (vote.status === "open") {
+      var paper = ui.button("录入纸质选票", "small-button");
+      paper.addEventListener("click", function () {
+        paper.disabled = true;
+        paperForm(vote, li, error).catch(function (e) { paper.disabled = false; ui.showError(error, e); });
+      });
+      actions.appendChild(paper);
       act("结束并计票", "/api/v1/votes/" + vote.id + "/close", "已计票");
     } else {
       if (vote.kind === "election" && vote.term_starts_on) {
