@@ -18,8 +18,8 @@ from app.members.models import Member, MemberHistory
 from app.reports import members as report_members
 from app.reports.compliance import compliance_report
 from app.reports.services import Scope, attendance_report
-from app.transfers import services
-from app.transfers.models import Transfer
+from app.transfers import reporting, services
+from app.transfers.models import REPORTING, Transfer
 from tests.test_reports import NOW, activity, at, mark
 
 TODAY = date(2026, 11, 21)
@@ -410,19 +410,19 @@ def test_reporting_is_confirmed_once_by_the_receiving_side_and_a_missed_deadline
     )
     db.session.commit()
     with pytest.raises(APIError) as pending:
-        services.confirm_report(principal_of(two), t.id, {}, NOW)
+        reporting.confirm_report(principal_of(two), t.id, {}, NOW)
     assert pending.value.code == "transfer.not_approved"
     services.approve(principal_of(park.secretary_a), t.id, {}, NOW)
     services.approve(principal_of(two), t.id, {}, NOW)
     db.session.commit()
-    assert t.status in services.REPORTING
+    assert t.status in REPORTING
 
     def remind(now):
-        return sum(write_reminder(r, now) for r in services.report_overdue(now))
+        return sum(write_reminder(r, now) for r in reporting.report_overdue(now))
 
-    assert services.report_overdue(NOW) == []  # the deadline day itself is not past
+    assert reporting.report_overdue(NOW) == []  # the deadline day itself is not past
     later = NOW + timedelta(days=1)
-    reminders = services.report_overdue(later)
+    reminders = reporting.report_overdue(later)
     assert {tuple(r.member_ids) for r in reminders} == {(two.id,), (park.member_a.id,)}
     assert remind(later) == 2 and remind(later + timedelta(hours=3)) == 0
     db.session.commit()
@@ -434,19 +434,19 @@ def test_reporting_is_confirmed_once_by_the_receiving_side_and_a_missed_deadline
     assert sorted(titles) == ["党员未按期报到", "请尽快到新支部报到"]
 
     with pytest.raises(APIError) as sender:
-        services.confirm_report(principal_of(park.secretary_a), t.id, {}, later)
+        reporting.confirm_report(principal_of(park.secretary_a), t.id, {}, later)
     assert sender.value.status == 403
     for day in (TODAY + timedelta(days=2), TODAY - timedelta(days=1)):
         with pytest.raises(APIError) as bad:
-            services.confirm_report(principal_of(two), t.id, {"reported_on": day}, later)
+            reporting.confirm_report(principal_of(two), t.id, {"reported_on": day}, later)
         assert bad.value.code == "transfer.reported_on_invalid"
-    done = services.confirm_report(principal_of(two), t.id, {"reported_on": TODAY}, later)
+    done = reporting.confirm_report(principal_of(two), t.id, {"reported_on": TODAY}, later)
     db.session.commit()
     assert (done.reported_on, done.reported_by) == (TODAY, "钱书记")
     with pytest.raises(APIError) as twice:
-        services.confirm_report(principal_of(two), t.id, {}, later)
+        reporting.confirm_report(principal_of(two), t.id, {}, later)
     assert twice.value.code == "transfer.already_reported"
-    assert services.report_overdue(later + timedelta(days=1)) == []
+    assert reporting.report_overdue(later + timedelta(days=1)) == []
     audit = db.session.scalar(
         select(func.count())
         .select_from(AuditLog)

@@ -9,7 +9,7 @@ from app.openapi import Blueprint
 from app.reports.exports import export
 from app.schemas import page_of
 from app.timeutil import utcnow
-from app.transfers import mobile, reports, services
+from app.transfers import mobile, reporting, reports, services
 from app.transfers.schemas import (
     MemberContactArgsSchema,
     MemberContactInSchema,
@@ -130,7 +130,7 @@ def cancel(data, transfer_id):
 def confirm_report(data, transfer_id):
     """The receiving branch confirms the member reported (报到), once."""
     principal = current_principal()
-    transfer = services.confirm_report(principal, transfer_id, data, utcnow())
+    transfer = reporting.confirm_report(principal, transfer_id, data, utcnow())
     db.session.commit()
     return services.decorate(principal, transfer)
 

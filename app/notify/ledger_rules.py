@@ -13,7 +13,7 @@ def ledger_rules() -> list[Callable[[datetime], list[Reminder]]]:
     from app.dues.reminders import RULES as DUES
     from app.notices.services import RULES as NOTICES
     from app.servicedesk.reminders import RULES as REQUESTS
-    from app.transfers.services import RULES as TRANSFERS
+    from app.transfers.reporting import RULES as TRANSFERS
     from app.visits.services import RULES as VISITS
 
     return [*DUES, *NOTICES, *VISITS, *REQUESTS, *TRANSFERS]

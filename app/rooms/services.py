@@ -16,11 +16,11 @@ from sqlalchemy import literal, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.audit.services import actor_name
-from app.auth import Principal, path_filter, role_current
+from app.auth import Principal, path_filter
 from app.errors import APIError, forbidden, not_found, validation_error
 from app.extensions import db
-from app.notify.services import Reminder, write_reminder
-from app.org.models import Enterprise, Organization, OrgRole
+from app.notify.services import write_reminder
+from app.org.models import Enterprise, Organization
 from app.org.services import get_org
 from app.rooms.models import (
     BOOKING_STATUS_LABELS,
@@ -29,8 +29,9 @@ from app.rooms.models import (
     Booking,
     Room,
 )
+from app.rooms.notices import decision_notice
 from app.schemas import paginate
-from app.timeutil import local_day, to_local
+from app.timeutil import to_local
 
 PARK_TYPES = ("work_committee", "general_committee")
 WEEKDAY_LABELS = "一二三四五六日"
@@ -356,37 +357,8 @@ def decide(principal: Principal, booking_id: int, data: dict[str, Any], now: dat
     booking.decided_at = now
     booking.decision_note = (data.get("note") or "").strip() or None
     db.session.flush()
-    write_reminder(_decision_notice(booking, now), now)
+    write_reminder(decision_notice(booking, now), now)
     return decorate_bookings([booking])[0]
-
-
-def _decision_notice(booking: Booking, now: datetime) -> Reminder:
-    """The booking org's secretaries learn the committee's answer in their inbox (pushed
-    outside quiet hours); keyed by the booking and its decision, so it is written once."""
-    approved = booking.status == "approved"
-    start, end = to_local(booking.starts_at), to_local(booking.ends_at)
-    body = (
-        f"“{booking.title}”预约{booking.room.name} {start:%m月%d日 %H:%M}–{end:%H:%M}"
-        + ("已通过，请按时使用。" if approved else "未通过。")
-        + (f"审批意见：{booking.decision_note}" if booking.decision_note else "")
-    )
-    secretaries = db.session.scalars(
-        select(OrgRole.member_id).where(
-            OrgRole.org_id == booking.org_id,
-            OrgRole.role.in_(("secretary", "deputy_secretary")),
-            OrgRole.member_id.is_not(None),
-            role_current(local_day(now)),
-        )
-    ).all()
-    return Reminder(
-        kind="booking_decided",
-        cause=f"booking:{booking.id}:{booking.status}",
-        day=local_day(now),
-        title="活动室预约已通过" if approved else "活动室预约未通过",
-        body=body[:500],
-        member_ids=secretaries,
-        data={"booking_id": booking.id, "status": booking.status, "page": "/console#rooms"},
-    )
 
 
 def _may_cancel(principal: Principal, booking: Booking) -> bool:

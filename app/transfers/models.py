@@ -24,6 +24,7 @@ from app.org.models import Organization
 TRANSFER_KINDS = ("internal", "out", "in")
 KIND_LABELS = {"internal": "系统内转接", "out": "转出系统外", "in": "从系统外转入"}
 TRANSFER_STATUSES = ("pending", "approved", "completed", "rejected", "cancelled")
+REPORTING = ("approved", "completed")  # 报到 may be confirmed (approved: before the move)
 STATUS_LABELS = {
     "pending": "待审批",
     "approved": "已批准，待生效",

@@ -9,7 +9,7 @@ status update, so concurrent approvals move a member once.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -17,18 +17,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from app.audit import services as audit
-from app.auth import Principal, path_filter, role_current
+from app.auth import Principal, path_filter
 from app.errors import APIError, forbidden, not_found
 from app.extensions import db
 from app.members.models import PARTY_STATUSES, Member
-from app.notify.services import Reminder
-from app.org.models import Organization, OrgRole
+from app.org.models import Organization
 from app.points.scope import scope_of_org
 from app.schemas import paginate
 from app.timeutil import local_day, utcnow
 from app.transfers.models import (
     KIND_LABELS,
     OPEN_STATUSES,
+    REPORTING,
     SIDE_LABELS,
     STATUS_LABELS,
     Transfer,
@@ -190,7 +190,7 @@ def create_transfer(principal: Principal, data: dict[str, Any], now: datetime) -
             db.session.flush()
     except IntegrityError:
         raise _already_open(_open_transfer(t.member_id)) from None  # type: ignore[arg-type]
-    _audit(principal, t, "transfer.request", now, new=KIND_LABELS[kind], reason=t.reason)
+    audit_transfer(principal, t, "transfer.request", now, new=KIND_LABELS[kind], reason=t.reason)
     return t
 
 
@@ -206,7 +206,8 @@ def _external_name(data: dict[str, Any]) -> str:
     return name
 
 
-def _audit(principal, t: Transfer, action: str, now: datetime, **kw) -> None:
+def audit_transfer(principal, t: Transfer, action: str, now: datetime, **kw) -> None:
+    """One audit row for a transfer, under its sending (else receiving) org."""
     org = t.from_org_id or t.to_org_id
     audit.record(
         principal,
@@ -254,7 +255,9 @@ def _decide(principal: Principal, transfer_id: int, side, decision, reason, now)
     except IntegrityError:
         raise APIError(409, "transfer.side_decided", "该方已审批") from None
     db.session.expire(t, ["approvals"])
-    _audit(principal, t, f"transfer.{decision}", now, field=chosen, new=decision, reason=reason)
+    audit_transfer(
+        principal, t, f"transfer.{decision}", now, field=chosen, new=decision, reason=reason
+    )
     return t, chosen
 
 
@@ -301,7 +304,7 @@ def cancel(principal: Principal, transfer_id: int, data: dict[str, Any], now: da
         raise APIError(409, "transfer.not_open", f"该转接{STATUS_LABELS[t.status]}，不能撤销")
     t.status, t.decided_at = "cancelled", now
     db.session.flush()
-    _audit(principal, t, "transfer.cancel", now, reason=(data.get("reason") or "")[:500])
+    audit_transfer(principal, t, "transfer.cancel", now, reason=(data.get("reason") or "")[:500])
     return t
 
 
@@ -338,103 +341,10 @@ def complete(principal: Principal, t: Transfer, now: datetime) -> bool:
         else:
             member.is_active, member.deactivated_at, new = False, now, t.external_org_name
     db.session.flush()
-    _audit(principal, t, "transfer.complete", now, field="org_id", old=old, new=new, reason=why)
+    audit_transfer(
+        principal, t, "transfer.complete", now, field="org_id", old=old, new=new, reason=why
+    )
     return True
-
-
-REPORTING = ("approved", "completed")  # approved: the member may report before the move
-
-
-def confirm_report(
-    principal: Principal, transfer_id: int, data: dict[str, Any], now: datetime
-) -> Transfer:
-    """The receiving branch records that the member reported (报到): on `reported_on`
-    (default today; not in the future, not before the transfer was decided). Once; audited."""
-    t = get_transfer(principal, transfer_id, lock=True)
-    if t.to_org is None or not principal.can_manage_org(t.to_org):
-        raise forbidden("只有接收方支部书记可以确认报到")
-    if t.status not in REPORTING:
-        raise APIError(
-            409, "transfer.not_approved", f"该转接{STATUS_LABELS[t.status]}，不能确认报到"
-        )
-    if t.reported_on is not None:
-        raise APIError(
-            409,
-            "transfer.already_reported",
-            f"已于{t.reported_on:%Y年%m月%d日}确认报到",
-            {"reported_on": t.reported_on.isoformat()},
-        )
-    day = data.get("reported_on") or _today(now)
-    earliest = local_day(t.decided_at) if t.decided_at else local_day(t.created_at)
-    if day > _today(now) or day < earliest:
-        raise APIError(
-            422,
-            "transfer.reported_on_invalid",
-            "报到日期不能晚于今天，也不能早于批准日期",
-            {"reported_on": [f"应在{earliest.isoformat()}至今天之间"]},
-        )
-    t.reported_on, t.reported_by = day, audit.actor_name(principal)[:64]
-    db.session.flush()
-    _audit(principal, t, "transfer.report", now, field="reported_on", new=day.isoformat())
-    return t
-
-
-def report_overdue(now: datetime) -> list[Reminder]:
-    """Once a 报到期限 has passed unconfirmed: the receiving branch's secretaries and the
-    member (once moved) are reminded, once per transfer and deadline (a new deadline is a new
-    cause). Deadlines of the last 60 days only: an older one is a matter for the report."""
-    today = _today(now)
-    rows = db.session.scalars(
-        select(Transfer)
-        .where(
-            Transfer.status.in_(REPORTING),
-            Transfer.to_org_id.is_not(None),
-            Transfer.reported_on.is_(None),
-            Transfer.report_by < today,
-            Transfer.report_by >= today - timedelta(days=60),
-        )
-        .order_by(Transfer.id)
-    ).all()
-    out = []
-    for t in rows:
-        cause = f"transfer:{t.id}:report:{t.report_by.isoformat()}"  # type: ignore[union-attr]
-        by = f"{t.report_by:%m月%d日}"
-        data = {"transfer_id": t.id, "report_by": t.report_by.isoformat()}  # type: ignore[union-attr]
-        secretaries = db.session.scalars(
-            select(OrgRole.member_id).where(
-                OrgRole.org_id == t.to_org_id,
-                OrgRole.role.in_(("secretary", "deputy_secretary")),
-                OrgRole.member_id.is_not(None),
-                role_current(today),
-            )
-        ).all()
-        out.append(
-            Reminder(
-                kind="transfer_report_overdue",
-                cause=cause,
-                day=today,
-                title="党员未按期报到",
-                body=f"{t.member_name}转入{t.to_org.name}的报到期限{by}已过，尚未确认报到",  # type: ignore[union-attr]
-                member_ids=[m for m in secretaries if m != t.member_id],
-                data={**data, "page": "/console#transfers"},
-            )
-        )
-        if t.member_id is not None:
-            out.append(
-                Reminder(
-                    kind="transfer_report_overdue",
-                    cause=cause + ":member",
-                    day=today,
-                    title="请尽快到新支部报到",
-                    body=f"您转入{t.to_org.name}的报到期限{by}已过，请尽快与支部书记联系报到",  # type: ignore[union-attr]
-                    member_ids=[t.member_id],
-                    data={**data, "page": "/m/transfers"},
-                )
-            )
-    return out
-
-
-RULES = [report_overdue]
 
 
 def apply_due(now: datetime, limit: int = 100) -> int:
