@@ -1,16 +1,33 @@
-"""Which console accounts a caller may name in a role grant (no id oracle for usernames)."""
+"""Who holds an org's roles: the console accounts a caller may name in a role grant (no id
+oracle for usernames), and the members seated as an org's secretaries on a day."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
-from app.auth import Principal
+from app.auth import Principal, role_current
 from app.extensions import db
 from app.members.models import Member
 from app.org.models import Organization, OrgRole
 
 # the orgs above branches: their managers place new console accounts (党建指导员 …)
 COMMITTEE_TYPES = ("work_committee", "general_committee", "general_branch")
+
+
+def secretaries_on(org_id: int, day: date) -> list[int]:
+    """Member ids of the org's secretaries and deputies seated on `day` (notices go to them)."""
+    return list(
+        db.session.scalars(
+            select(OrgRole.member_id).where(
+                OrgRole.org_id == org_id,
+                OrgRole.role.in_(("secretary", "deputy_secretary")),
+                OrgRole.member_id.is_not(None),
+                role_current(day),
+            )
+        )
+    )
 
 
 def user_in_scope(principal: Principal, user) -> bool:

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
-from app.auth import role_current
-from app.extensions import db
 from app.notify.services import Reminder
-from app.org.models import OrgRole
+from app.org.holders import secretaries_on
 from app.rooms.models import Booking
 from app.timeutil import local_day, to_local
 
@@ -24,14 +20,7 @@ def decision_notice(booking: Booking, now: datetime) -> Reminder:
         + ("已通过，请按时使用。" if approved else "未通过。")
         + (f"审批意见：{booking.decision_note}" if booking.decision_note else "")
     )
-    secretaries = db.session.scalars(
-        select(OrgRole.member_id).where(
-            OrgRole.org_id == booking.org_id,
-            OrgRole.role.in_(("secretary", "deputy_secretary")),
-            OrgRole.member_id.is_not(None),
-            role_current(local_day(now)),
-        )
-    ).all()
+    secretaries = secretaries_on(booking.org_id, local_day(now))
     return Reminder(
         kind="booking_decided",
         cause=f"booking:{booking.id}:{booking.status}",

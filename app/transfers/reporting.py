@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 
 from app.audit import services as audit
-from app.auth import Principal, role_current
+from app.auth import Principal
 from app.errors import APIError, forbidden
 from app.extensions import db
 from app.notify.services import Reminder
-from app.org.models import OrgRole
+from app.org.holders import secretaries_on
 from app.timeutil import local_day
 from app.transfers import services
 from app.transfers.models import REPORTING, STATUS_LABELS, Transfer
@@ -76,14 +76,7 @@ def report_overdue(now: datetime) -> list[Reminder]:
         cause = f"transfer:{t.id}:report:{t.report_by.isoformat()}"  # type: ignore[union-attr]
         by = f"{t.report_by:%m月%d日}"
         data = {"transfer_id": t.id, "report_by": t.report_by.isoformat()}  # type: ignore[union-attr]
-        secretaries = db.session.scalars(
-            select(OrgRole.member_id).where(
-                OrgRole.org_id == t.to_org_id,
-                OrgRole.role.in_(("secretary", "deputy_secretary")),
-                OrgRole.member_id.is_not(None),
-                role_current(today),
-            )
-        ).all()
+        secretaries = secretaries_on(t.to_org_id, today)
         out.append(
             Reminder(
                 kind="transfer_report_overdue",
