@@ -53,7 +53,13 @@
         return m.status === "full";
       }).map(function (m) { return [String(m.id), m.name]; });
       ui.fillSelect($("vote-written-member"), full, $("vote-written-member").value || null);
+      var picked = Array.prototype.map.call($("vote-candidates").selectedOptions, function (o) {
+        return o.value;
+      });
       ui.fillSelect($("vote-candidates"), full);
+      Array.prototype.forEach.call($("vote-candidates").options, function (o) {
+        o.selected = picked.indexOf(o.value) >= 0;
+      });
     }, function () {});
   }
 
@@ -75,6 +81,18 @@
 
   var CHOICES = [["yes", "赞成"], ["no", "反对"], ["abstain", "弃权"]];
 
+  /** A labelled checkbox for a member, added to `parent`; returns the box. */
+  function checkBox(parent, memberId, name) {
+    var label = make("label", "check");
+    var box = make("input");
+    box.type = "checkbox";
+    box.value = memberId;
+    label.appendChild(box);
+    label.appendChild(make("span", "", name));
+    parent.appendChild(label);
+    return box;
+  }
+
   /** The tellers' entry: who handed a paper ballot in (present electors who have not voted) and
    * the ballots — counts per choice for a motion, one paper at a time for an election (its
    * marked candidates; none marked is a blank ballot). The server checks the counts match. */
@@ -87,14 +105,7 @@
       var whoChecks = make("div", "wb-checks");
       who.appendChild(whoChecks);
       var boxes = electors.filter(function (e) { return e.present && !e.channel; }).map(function (e) {
-        var label = make("label", "check");
-        var box = make("input");
-        box.type = "checkbox";
-        box.value = e.member_id;
-        label.appendChild(box);
-        label.appendChild(make("span", "", e.name));
-        whoChecks.appendChild(label);
-        return box;
+        return checkBox(whoChecks, e.member_id, e.name);
       });
       if (!boxes.length) {
         who.appendChild(make("p", "muted", "到会党员都已投票。"));
@@ -120,14 +131,7 @@
         var markChecks = make("div", "wb-checks");
         marks.appendChild(markChecks);
         var candidateBoxes = vote.candidates.map(function (c) {
-          var label = make("label", "check");
-          var box = make("input");
-          box.type = "checkbox";
-          box.value = c.member_id;
-          label.appendChild(box);
-          label.appendChild(make("span", "", c.name));
-          markChecks.appendChild(label);
-          return box;
+          return checkBox(markChecks, c.member_id, c.name);
         });
         var list = make("ol", "vote-paper-list");
         var add = ui.button("记下这张选票", "small-button", function () {
