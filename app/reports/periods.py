@@ -23,6 +23,7 @@ from app.extensions import db
 from app.org.models import Organization
 from app.reports.frozen import write_compliance
 from app.reports.models import PERIOD_KINDS, ClosedPeriod, FrozenFigure
+from app.reports.study import freeze_study_month
 from app.timeutil import local_day
 
 
@@ -73,7 +74,8 @@ def _figures(
             r["org_id"]: r
             for r in attendance_report(Scope(root, start, end), now, live=True)["rows"]
         }
-        hours = hours_by_branch(root, start.year, now) if kind == "year" else {}
+        # the year's hours from the data as it is now, as its items (not the frozen months)
+        hours = hours_by_branch(root, start.year, now, frozen=False) if kind == "year" else {}
         for branch in report["branches"]:
             month = next(m for m in branch["months"] if m["month"] == last_month)
             items = [
@@ -120,6 +122,10 @@ def freeze(
     )
     db.session.flush()
     write_compliance(kind, first, {org_id: f["compliance"] for org_id, f in figures.items()})
+    if kind == "month" and (tops is None or row.study_frozen):
+        # only part of a month never frozen whole stays live (close-due freezes it whole)
+        freeze_study_month(first, now, tops)
+        row.study_frozen = True
     return row
 
 
@@ -157,6 +163,11 @@ def close_due_periods(now: datetime, limit: int | None = None) -> list[tuple[str
             break
         freeze(kind, start, now)
         closed.append((kind, start))
+    unfrozen = (ClosedPeriod.kind == "month", ClosedPeriod.study_frozen.is_(False))
+    for row in db.session.scalars(select(ClosedPeriod).where(*unfrozen)).all():
+        # months closed before their study seconds were frozen: from the data as it is now
+        freeze_study_month(row.start, now, None)
+        row.study_frozen = True
     return closed
 
 

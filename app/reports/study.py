@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from app.activities.models import ATTENDED, Activity, Attendance
@@ -16,6 +17,7 @@ from app.members.models import Member
 from app.org.models import Organization
 from app.points.models import PointLedger
 from app.reports.frozen import frozen_study_hours
+from app.reports.models import MONTH_COLUMNS, ClosedPeriod, FrozenStudy
 from app.study.models import DailyQuiz, ReadingSession, StudyDay, StudyItem
 from app.timeutil import local_midnight
 
@@ -182,19 +184,75 @@ def top_lessons(path: str, start: date, end: date) -> list[dict[str, Any]]:
     return [{"item_id": i, "title": t, "kind": k, "completions": n} for i, t, k, n in rows]
 
 
-def study_seconds(year: int, now: datetime, members=None):
+def study_seconds(year: int, now: datetime, members=None, frozen: bool = True):
     """A subquery (member_id, seconds): reading time plus attended study activities in `year`,
-    for the members selected by `members` (a select of ids; None: everyone)."""
-    start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
-    upto = literal(min(end, now), UTCDateTime())
-    duration = func.coalesce(func.sum(declared_seconds()), 0)
-    sources = union_all(
-        select(StudyDay.member_id, func.sum(StudyDay.seconds).label("seconds"))
-        .where(
-            StudyDay.day >= date(year, 1, 1),
-            StudyDay.day < date(year + 1, 1, 1),
-            StudyDay.member_id.in_(members) if members is not None else True,
+    for the members selected by `members` (a select of ids; None: everyone). The months whose
+    seconds are frozen (FrozenStudy) are read from there unless `frozen` is false (what
+    freezing a year computes)."""
+    months = frozen_study_months(year) if frozen else set()
+    open_days = _open_ranges(year, months)
+    parts = _live_parts(open_days, now, members) if open_days else []
+    if months:
+        total = sum(getattr(FrozenStudy, MONTH_COLUMNS[m - 1]) for m in sorted(months))
+        parts.insert(
+            0,
+            select(FrozenStudy.member_id, total.label("seconds")).where(
+                FrozenStudy.year == year,
+                FrozenStudy.member_id.in_(members) if members is not None else True,
+            ),
         )
+    sources = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("study_sources")
+    return (
+        select(sources.c.member_id, func.sum(sources.c.seconds).label("seconds"))
+        .group_by(sources.c.member_id)
+        .subquery("study_seconds")
+    )
+
+
+def frozen_study_months(year: int) -> set[int]:
+    """The months of `year` whose members' study seconds are frozen."""
+    starts = db.session.scalars(
+        select(ClosedPeriod.start).where(
+            ClosedPeriod.kind == "month",
+            ClosedPeriod.study_frozen.is_(True),
+            ClosedPeriod.start >= date(year, 1, 1),
+            ClosedPeriod.start < date(year + 1, 1, 1),
+        )
+    )
+    return {s.month for s in starts}
+
+
+def _open_ranges(year: int, frozen_months: set[int]) -> list[tuple[date, date]]:
+    """[first, end) day ranges of `year` outside the frozen months, merged."""
+    out: list[tuple[date, date]] = []
+    for m in range(1, 13):
+        if m in frozen_months:
+            continue
+        first, end = date(year, m, 1), date(year + (m == 12), m % 12 + 1, 1)
+        if out and out[-1][1] == first:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((first, end))
+    return out
+
+
+def _live_parts(ranges: list[tuple[date, date]], now: datetime, members=None) -> list:
+    """Two selects (member_id, seconds): reading days and attended study activities inside
+    the day ranges (activities by their start, up to `now`), one row per member each."""
+    duration = func.coalesce(func.sum(declared_seconds()), 0)
+    read_days = or_(*(and_(StudyDay.day >= a, StudyDay.day < b) for a, b in ranges))
+    started = or_(
+        *(
+            and_(
+                Activity.starts_at >= local_midnight(a),
+                Activity.starts_at < literal(min(local_midnight(b), now), UTCDateTime()),
+            )
+            for a, b in ranges
+        )
+    )
+    return [
+        select(StudyDay.member_id, func.sum(StudyDay.seconds).label("seconds"))
+        .where(read_days, StudyDay.member_id.in_(members) if members is not None else True)
         .group_by(StudyDay.member_id),
         select(Attendance.member_id, duration.label("seconds"))
         .join(Activity, Activity.id == Attendance.activity_id)
@@ -202,17 +260,52 @@ def study_seconds(year: int, now: datetime, members=None):
             Attendance.status.in_(ATTENDED),
             Activity.status == "published",
             Activity.type.in_(STUDY_ACTIVITY_TYPES),
-            Activity.starts_at >= start,
-            Activity.starts_at < upto,
+            started,
             Attendance.member_id.in_(members) if members is not None else True,
         )
         .group_by(Attendance.member_id),
-    ).subquery("study_sources")
-    return (
-        select(sources.c.member_id, func.sum(sources.c.seconds).label("seconds"))
-        .group_by(sources.c.member_id)
-        .subquery("study_seconds")
+    ]
+
+
+def freeze_study_month(first: date, now: datetime, scopes: list[Organization] | None) -> int:
+    """Write each member's study seconds of the month beginning `first` into FrozenStudy
+    (the members under `scopes`; None: everyone). Returns how many members studied."""
+    end = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    members = None
+    if scopes is not None:
+        org = aliased(Organization)
+        members = (
+            select(Member.id)
+            .join(org, org.id == Member.org_id)
+            .where(or_(*(org.path.like(t.path + "%") for t in scopes)))
+        )
+    part = union_all(*_live_parts([(first, end)], now, members)).subquery("month_sources")
+    rows = db.session.execute(
+        select(part.c.member_id, func.sum(part.c.seconds))
+        .group_by(part.c.member_id)
+        .having(func.sum(part.c.seconds) > 0)
+    ).all()
+    column = MONTH_COLUMNS[first.month - 1]
+    # a member's month frozen again starts from 0: their study may since have been removed
+    db.session.execute(
+        update(FrozenStudy)
+        .where(
+            FrozenStudy.year == first.year,
+            FrozenStudy.member_id.in_(members) if members is not None else True,
+        )
+        .values({column: 0})
     )
+    if rows:
+        insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+        stmt = insert(FrozenStudy)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["member_id", "year"], set_={column: stmt.excluded[column]}
+        )
+        db.session.execute(
+            stmt,
+            [{"member_id": m, "year": first.year, column: round(float(s))} for m, s in rows],
+        )
+    return len(rows)
 
 
 def declared_seconds():
@@ -242,9 +335,12 @@ def _subtree_members(scope_org: Organization):
     )
 
 
-def hours_by_branch(scope_org: Organization, year: int, now: datetime) -> dict[int, dict]:
-    """Per branch: members, average study hours this year, and how many reached 32 hours."""
-    seconds = study_seconds(year, now, _subtree_members(scope_org))
+def hours_by_branch(
+    scope_org: Organization, year: int, now: datetime, frozen: bool = True
+) -> dict[int, dict]:
+    """Per branch: members, average study hours this year, and how many reached 32 hours
+    (closed months as frozen unless `frozen` is false)."""
+    seconds = study_seconds(year, now, _subtree_members(scope_org), frozen)
     org, branch = member_branch()
     hours = func.coalesce(seconds.c.seconds, 0) / 3600.0
     rows = db.session.execute(
