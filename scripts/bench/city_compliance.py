@@ -7,8 +7,9 @@ Flask test client of the app in `--tree` (default: this checkout; another tree, 
 `git archive`, measures the code before a change on the same data), against the database
 `party_bench_full` with the keys and tokens of `scripts/bench/out/run-full`. Prints the
 answer's size, then wall and CPU seconds per run after one untimed call; `--profile` adds a
-cProfile (cumulative) of one more request. Run `periods close-due` on that database first
-to measure the open year as production's scheduler leaves it.
+cProfile (cumulative) of one more request; `--save FILE` writes the answer, to compare two
+trees byte for byte. Run `periods close-due` on that database first to measure the open
+year as production's scheduler leaves it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:543
 @click.option("--runs", default=3, show_default=True)
 @click.option("--year", default=None, type=int, help="default: this year")
 @click.option("--profile", is_flag=True)
-def main(tree: str | None, runs: int, year: int | None, profile: bool) -> None:
+@click.option("--save", type=click.Path(dir_okay=False), default=None, help="write the answer")
+def main(tree: str | None, runs: int, year: int | None, profile: bool, save: str | None) -> None:
     """Time the city matrix (see the module docstring)."""
     root = Path(tree or HERE.parents[1]).resolve()
     sys.path.insert(0, str(root))
@@ -57,6 +59,8 @@ def main(tree: str | None, runs: int, year: int | None, profile: bool) -> None:
     headers = {"Authorization": f"Bearer {manifest['users']['city']['token']}"}
     first = client.get(url, headers=headers)
     click.echo(f"{root}: {first.status_code}, {len(first.data):,} bytes")
+    if save:
+        Path(save).write_bytes(first.data)
     for _ in range(runs):
         wall, cpu = time.perf_counter(), time.process_time()
         client.get(url, headers=headers)
