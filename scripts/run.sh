@@ -21,6 +21,10 @@ export FLASK_APP=wsgi
 HOST=127.0.0.1
 PORT="${PORT:-5000}"
 WORKERS="${WEB_WORKERS:-3}"
+# threads, not more processes: a phone's keep-alive connection is served without a new TCP
+# handshake per request, and each worker's caches serve four times the requests
+# (scripts/bench/rush.py: 75 → 60 s for 10,000 members on 2 cores; BENCHMARKS.md)
+THREADS="${WEB_THREADS:-4}"
 # links (QR codes, screen, invites) follow the served address unless PUBLIC_BASE_URL says otherwise
 export SERVED_ADDRESS="$HOST:$PORT"
 
@@ -46,4 +50,4 @@ echo "==> stop with Ctrl-C (or: kill $$) — the server and the scheduler stop w
 source scripts/_supervise.sh
 supervise \
   ".venv/bin/flask run-scheduler" \
-  ".venv/bin/gunicorn --bind $HOST:$PORT --workers $WORKERS --access-logfile - wsgi:app"
+  ".venv/bin/gunicorn --bind $HOST:$PORT --workers $WORKERS --worker-class gthread --threads $THREADS --access-logfile - wsgi:app"

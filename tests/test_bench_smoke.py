@@ -137,3 +137,4 @@ def test_rush_benchmark_runs_at_a_tiny_size(sqlite_template, tmp_path):
     assert summary["healthz_before"]["requests"] == 100 and summary["healthz_before"]["errors"] == 0
     assert summary["ratio_req_per_s_to_healthz"] > 0
     assert summary["data"]["plan"]["members"] == 40  # 1.2 × 12, at least 40
+    assert (summary["worker_class"], summary["threads"]) == ("gthread", 4)  # as run.sh serves

@@ -7,8 +7,8 @@ open meeting) in a fresh PostgreSQL database `party_bench_hot`, then calls each 
 through the Flask test client as distinct members: first check-ins, repeats, /me, home,
 points/me, the park leaderboard and the QR PNG. For every scenario it reports the median
 over --rounds of: process CPU per request (time.process_time: the app, SQLAlchemy and the
-driver; PostgreSQL's own CPU is not in it), statements per request (SQLAlchemy cursor
-events), and the ratio to /healthz measured in the same run.
+driver), statements per request (SQLAlchemy cursor events), the ratio to /healthz measured
+in the same run, and the PostgreSQL backends' own CPU per request (their schedstat).
 
 `--tree DIR` runs the same measurement against another checkout of the app (for example
 the tree before a change, from `git archive`), so before and after use one method.
@@ -115,8 +115,26 @@ def _build(app, db, members: int):
 LONG: dict[str, tuple[int, int]] = {}  # statements psycopg will not cache: (bytes, params)
 
 
+def _pg_cpu_ns() -> int:
+    """CPU nanoseconds used so far by the PostgreSQL backends serving the bench database
+    (/proc/<pid>/schedstat: exact, where /proc/<pid>/stat counts 10 ms ticks)."""
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        pids = [
+            pid
+            for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (DB_NAME,)
+            )
+        ]
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):  # a backend that just ended
+            total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    return total
+
+
 def _measure(client, engine, requests_):
-    """(CPU ms per request, statements per request) over a list of (method, path, kw)."""
+    """(CPU ms per request, statements per request, PostgreSQL CPU ms per request) over a
+    list of (method, path, kw)."""
     from sqlalchemy import event
 
     count = [0]
@@ -128,15 +146,17 @@ def _measure(client, engine, requests_):
             LONG[statement[:60]] = (len(statement), len(params or ()))
 
     event.listen(engine, "before_cursor_execute", before)
+    pg = _pg_cpu_ns()
     start = time.process_time()
     for method, path, kw in requests_:
         response = client.open(path, method=method, **kw)
         if response.status_code >= 400:
             raise click.ClickException(f"{method} {path}: {response.status_code} {response.json}")
     cpu = time.process_time() - start
+    pg = _pg_cpu_ns() - pg
     event.remove(engine, "before_cursor_execute", before)
     n = len(requests_)
-    return cpu * 1000 / n, count[0] / n
+    return cpu * 1000 / n, count[0] / n, pg / 1e6 / n
 
 
 @contextlib.contextmanager
@@ -235,7 +255,7 @@ def main(
         return [("POST", path, {"json": {}, **bearer(t)}) for t in group]
 
     board = "/api/v1/points/leaderboard?scope=park&period=month"
-    results: dict[str, list[tuple[float, float]]] = {}
+    results: dict[str, list[tuple[float, float, float]]] = {}
     for r in range(rounds):
         group = groups[r % 3]
         # me_first warms this worker's caches for the member, as any earlier request would
@@ -264,13 +284,14 @@ def main(
             with _profiled(profiling, profiler, name):
                 results.setdefault(name, []).append(_measure(client, engine, reqs))
     summary = {}
-    health = statistics.median(c for c, _ in results["healthz"])
+    health = statistics.median(c for c, _, _ in results["healthz"])
     for name, values in results.items():
-        cpu = statistics.median(c for c, _ in values)
+        cpu = statistics.median(c for c, _, _ in values)
         summary[name] = {
             "cpu_ms_per_request": round(cpu, 3),
-            "statements_per_request": round(statistics.median(s for _, s in values), 2),
+            "statements_per_request": round(statistics.median(s for _, s, _ in values), 2),
             "ratio_to_healthz": round(cpu / health, 1),
+            "postgres_cpu_ms_per_request": round(statistics.median(p for _, _, p in values), 3),
         }
     print(
         json.dumps(

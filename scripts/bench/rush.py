@@ -1,16 +1,19 @@
 """The 07:30 rush: N distinct members open home and read the morning brief, against gunicorn.
 
-    .venv/bin/python scripts/bench/rush.py [--members 10000] [--workers 5] [--concurrency 16]
+    .venv/bin/python scripts/bench/rush.py [--members 10000] [--workers 3] [--threads 4]
+        [--worker-class gthread|sync] [--concurrency 16] [--redis URL]
     .venv/bin/python scripts/bench/rush.py --sqlite PATH --members 20 --workers 1   # smoke
 
 A city-like set is generated (scripts/bench/generate.py; members = 1.2 × N so the sample of N
 is distinct members of many parks) into a fresh PostgreSQL database `party_bench_rush` (or a
-migrated SQLite file with --sqlite), gunicorn serves it (sync workers, production settings,
-no rate limit), the city committee posts today's 晨会5分钟 for the whole city, and then each of
-the N members — one after another from a shared queue, --concurrency at a time, each on a
-keep-alive connection — opens `GET /api/mp/v1/home`, the brief (`GET /study-items/<id>`),
-starts it and completes it (`POST …/start`, `POST …/complete`: the dwell is not waited for,
-so the answer is the remaining seconds, as for a member who taps too early).
+migrated SQLite file with --sqlite), gunicorn serves it as scripts/run.sh does by default
+(3 gthread workers × 4 threads, keep-alive; `--worker-class sync` for the earlier setting;
+production settings, no rate limit), the city committee posts today's 晨会5分钟 for the whole
+city, and then each of the N members — one after another from a shared queue, --concurrency
+at a time, each on a keep-alive connection — opens `GET /api/mp/v1/home`, the brief
+(`GET /study-items/<id>`), starts it and completes it (`POST …/start`, `POST …/complete`:
+the dwell is not waited for, so the answer is the remaining seconds, as for a member who
+taps too early).
 
 `GET /healthz` is measured with the same client and concurrency just before and just after
 the rush (the JSON calibration), so the result is a ratio within one run. Reported: the
@@ -218,7 +221,10 @@ def rush(server: bench.Server, tokens: list[str], item: int, concurrency: int) -
 
 @click.command()
 @click.option("--members", default=10_000, show_default=True, help="distinct members in the rush")
-@click.option("--workers", default=2 * (os.cpu_count() or 1) + 1, show_default=True)
+@click.option("--workers", default=3, show_default=True, help="as scripts/run.sh (WEB_WORKERS)")
+@click.option("--worker-class", default="gthread", show_default=True,
+              type=click.Choice(["gthread", "sync"]), help="as scripts/run.sh")  # fmt: skip
+@click.option("--threads", default=4, show_default=True, help="per gthread worker (WEB_THREADS)")
 @click.option("--concurrency", default=16, show_default=True, help="connections at a time")
 @click.option("--sqlite", "sqlite_path", type=click.Path(dir_okay=False), default=None,
               help="a migrated SQLite file instead of PostgreSQL (smoke runs)")  # fmt: skip
@@ -229,6 +235,8 @@ def rush(server: bench.Server, tokens: list[str], item: int, concurrency: int) -
 def main(
     members: int,
     workers: int,
+    worker_class: str,
+    threads: int,
     concurrency: int,
     sqlite_path: str | None,
     out: str | None,
@@ -284,6 +292,9 @@ def main(
     if len(tokens) < members:
         raise click.ClickException(f"only {len(tokens)} member tokens generated")
     server = bench.Server("rush", {**env, "DATABASE_URL": url}, workers, out_dir)
+    server.worker_args = ("--worker-class", worker_class)
+    if worker_class == "gthread":
+        server.worker_args += ("--threads", str(threads))
     server.start_seconds = 300
     try:
         server.start()
@@ -303,6 +314,8 @@ def main(
         "database": "sqlite" if sqlite_path else "postgresql",
         "data": {"plan": manifest["plan"], "counts": manifest["counts"]},
         "workers": workers,
+        "worker_class": worker_class,
+        "threads": threads if worker_class == "gthread" else 1,
         "redis": bool(redis),
         "concurrency": concurrency,
         "brief_id": item,
