@@ -10,6 +10,8 @@ import threading
 import time
 from collections import OrderedDict
 
+import flask_jwt_extended.view_decorators as _jwt_views
+import jwt as pyjwt
 from flask import current_app
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
@@ -59,10 +61,36 @@ class CachingJWTManager(JWTManager):
                 self._verified.popitem(last=False)
         return claims
 
+    def init_app(self, app, add_context_processor: bool = False) -> None:
+        """Bind to `app`, and read a verified token's header through `verified_header`."""
+        super().init_app(app, add_context_processor)
+        # the library reads the header with PyJWT right after verifying the token: a second
+        # full parse of the same ~330 characters (~40 µs of a ~1.8 ms request)
+        _jwt_views.get_unverified_jwt_headers = verified_header
+
     def forget_verified(self) -> None:
-        """Drop every remembered token (tests)."""
+        """Drop every remembered token and header (tests)."""
         with self._lock:
             self._verified.clear()
+        _HEADERS.clear()
+
+
+_HEADERS: dict[str, dict] = {}  # a token's first segment → its decoded header
+_HEADERS_LOCK = threading.Lock()
+
+
+def verified_header(encoded_token: str) -> dict:
+    """The header of a token the library has just verified, parsed by PyJWT once per
+    distinct header segment (every token this app signs carries the same one)."""
+    segment = encoded_token.split(".", 1)[0]
+    header = _HEADERS.get(segment)
+    if header is None:
+        header = pyjwt.get_unverified_header(encoded_token)
+        with _HEADERS_LOCK:
+            if len(_HEADERS) >= 64:  # only forged or foreign headers could fill it
+                _HEADERS.clear()
+            _HEADERS[segment] = header
+    return dict(header)
 
 
 def _current(claims: dict, leeway) -> bool:

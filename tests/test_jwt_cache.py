@@ -4,6 +4,7 @@ verified by PyJWT once, and still refused when it expires, is revoked or is forg
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import jwt as pyjwt
 import pytest
@@ -63,6 +64,34 @@ def test_a_forged_token_is_never_taken_from_the_cache(client, park, decodes):
     forged = f"{head}.{body}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
     r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
     assert r.status_code == 401 and r.json["error"]["code"] == "auth.token_invalid"
+
+
+def test_the_header_is_parsed_once_for_every_token_of_this_app(client, park, monkeypatch, app):
+    from flask_jwt_extended import get_jwt_header, verify_jwt_in_request
+
+    parses = []
+    real = pyjwt.get_unverified_header
+
+    def counting(token):
+        parses.append(token)
+        return real(token)
+
+    # the header read only (the library's own decode of a new token parses it too)
+    monkeypatch.setattr(extensions, "pyjwt", SimpleNamespace(get_unverified_header=counting))
+    extensions.jwt.forget_verified()
+    for headers in (park.headers.member_a, park.headers.member_b, park.headers.committee):
+        for _ in range(2):
+            assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert len(parses) == 1  # one header segment for all three tokens
+    with app.test_request_context(headers=park.headers.member_b):
+        verify_jwt_in_request()
+        assert get_jwt_header() == real(park.headers.member_b["Authorization"].split()[1])
+    # a token whose header differs is parsed on its own, and still refused if not ours
+    token = park.headers.member_a["Authorization"].split()[1]
+    other = pyjwt.encode({"sub": "m:1"}, "x" * 40, algorithm="HS256", headers={"kid": "x"})
+    assert other.split(".")[0] != token.split(".")[0]
+    r = client.get("/api/v1/me", headers={"Authorization": f"Bearer {other}"})
+    assert r.status_code == 401 and len(parses) == 1  # refused before its header is read
 
 
 class _FrozenDatetime:
