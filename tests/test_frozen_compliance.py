@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import random
 from datetime import UTC, date, datetime
 
 import pytest
@@ -204,3 +205,31 @@ def test_the_live_part_reads_only_the_open_periods_and_each_of_them_whole(app, p
     monkeypatch.setattr(compliance, "open_windows", lambda keys, types: None)
     assert compliance_report(park.park, 2026, now) == live
     assert ("theme_day", 7) in read[-1]
+
+
+def test_committee_months_follow_the_seats_on_each_first():
+    """The shortcut for seats held all year gives what counting every 1st gives."""
+    from types import SimpleNamespace
+
+    rng = random.Random(15)
+    firsts = [date(2026, m, 1) for m in range(1, 13)]
+    days = [None, date(2025, 6, 1), *(date(2026, m, d) for m in range(1, 13) for d in (1, 2))]
+    for _ in range(2000):
+        seats = []
+        for _ in range(rng.randrange(0, 7)):
+            since, until = rng.choice(days), rng.choice([None, *days[1:], date(2027, 1, 1)])
+            seats.append(SimpleNamespace(member_id=rng.randrange(5), since=since, until=until))
+        plain = {
+            m
+            for m, first in enumerate(firsts, start=1)
+            if len(
+                {
+                    s.member_id
+                    for s in seats
+                    if (s.since is None or s.since <= first)
+                    and (s.until is None or s.until > first)
+                }
+            )
+            >= compliance.MIN_COMMITTEE
+        }
+        assert compliance.committee_months(seats, firsts) == plain, seats

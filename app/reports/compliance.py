@@ -123,19 +123,33 @@ def calendars(branches: list, year: int, ids: Select | None = None) -> dict[int,
         groups[g.parent_id][g.id] = (g.name, g.founded_on)
     out = {}
     for b in branches:
-        months = set()
-        for m, first in enumerate(firsts, start=1):
-            if len(seated[b.id]) < MIN_COMMITTEE:
-                break  # never a committee this year (most of a city's branches: no seats loop)
-            on = {
-                s.member_id
-                for s in seated[b.id]
-                if (s.since is None or s.since <= first) and (s.until is None or s.until > first)
-            }
-            if len(on) >= MIN_COMMITTEE:
-                months.add(m)
+        months = committee_months(seated[b.id], firsts)
         out[b.id] = Calendar(b.founded_on, b.theme_day, months, groups[b.id])
     return out
+
+
+def committee_months(seats: list, firsts: list[date]) -> set[int]:
+    """The months (1–12) whose first day `firsts[m - 1]` has at least MIN_COMMITTEE distinct
+    members seated (`seats`: rows with member_id, since, until)."""
+    if len(seats) < MIN_COMMITTEE:
+        return set()  # never a committee this year (most of a city's branches)
+    if all(
+        (s.since is None or s.since <= firsts[0]) and (s.until is None or s.until > firsts[-1])
+        for s in seats
+    ):
+        # every seat held on every 1st (most branches with a committee): one count, not twelve
+        full = len({s.member_id for s in seats}) >= MIN_COMMITTEE
+        return set(range(1, len(firsts) + 1)) if full else set()
+    months = set()
+    for m, first in enumerate(firsts, start=1):
+        on = {
+            s.member_id
+            for s in seats
+            if (s.since is None or s.since <= first) and (s.until is None or s.until > first)
+        }
+        if len(on) >= MIN_COMMITTEE:
+            months.add(m)
+    return months
 
 
 # --- what was held ----------------------------------------------------------------------------
