@@ -193,3 +193,24 @@ def test_frozen_months_plus_the_live_ones_equal_a_recount(app, park, now):
     frozen = seconds(True)
     assert frozen == seconds(False)
     assert sorted(frozen) == sorted(m.id for m in members) and all(frozen.values())
+
+
+def test_the_scheduler_fills_old_months_in_one_a_tick(app, park, a_year_of_study):
+    periods.close_due_periods(NOW)
+    db.session.execute(update(ClosedPeriod).values(study_frozen=False))
+    db.session.execute(delete(FrozenStudy))
+    db.session.commit()
+
+    def frozen_months():
+        return sorted(study.frozen_study_months(2026))
+
+    assert periods.close_due_periods(NOW, limit=1) == []  # as the scheduler's tick calls it
+    db.session.commit()
+    assert frozen_months() == [1]  # the oldest first
+    periods.close_due_periods(NOW, limit=1)
+    db.session.commit()
+    assert frozen_months() == [1, 2]
+    periods.close_due_periods(NOW)
+    db.session.commit()
+    assert frozen_months() == list(range(1, 11))
+    assert frozen_row(park.member_a)["m03"] == 7200

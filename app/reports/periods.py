@@ -164,8 +164,11 @@ def close_due_periods(now: datetime, limit: int | None = None) -> list[tuple[str
         freeze(kind, start, now)
         closed.append((kind, start))
     unfrozen = (ClosedPeriod.kind == "month", ClosedPeriod.study_frozen.is_(False))
-    for row in db.session.scalars(select(ClosedPeriod).where(*unfrozen)).all():
-        # months closed before their study seconds were frozen: from the data as it is now
+    # months closed before their study seconds were frozen: from the data as it is now, as
+    # many per call as periods may close (the scheduler's tick: one; a city month ≈ 4 s)
+    for row in db.session.scalars(
+        select(ClosedPeriod).where(*unfrozen).order_by(ClosedPeriod.start).limit(limit)
+    ).all():
         freeze_study_month(row.start, now, None)
         row.study_frozen = True
     return closed
